@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Documentation of the connection options every module shares (mirrors module_utils/_module.py)."""
+
+
+class ModuleDocFragment(object):
+    """sendclean.mta.connection"""
+
+    DOCUMENTATION = r'''
+options:
+  owner_id:
+    description:
+      - The numeric SendClean user id of the account (the C(owner_id) of every API call).
+      - If not set, the value of the E(SENDCLEAN_OWNER_ID) environment variable is used.
+    type: str
+    required: true
+  token:
+    description:
+      - The API token of the account. It travels in the request body and is never logged by this collection.
+      - If not set, the value of the E(SENDCLEAN_TOKEN) environment variable is used.
+    type: str
+    required: true
+  app_domain:
+    description:
+      - The account's SendCleanTES APP DOMAIN, for example V(us1-mta1.sendclean.net).
+      - The API is then reached at C(https://api.<app_domain>/v1.0/).
+      - If not set, the value of the E(SENDCLEAN_APP_DOMAIN) environment variable is used.
+      - One of O(app_domain) and O(api_url) is required.
+    type: str
+  api_url:
+    description:
+      - The full base URL of the API, for example V(https://api.us1-mta1.sendclean.net/v1.0/) or a local
+        simulator's V(http://127.0.0.1:8025/v1.0/). It overrides O(app_domain).
+      - If not set, the value of the E(SENDCLEAN_API_URL) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate. Set V(false) only for a test endpoint; the module warns.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to trust instead of the system bundle, for an API behind a private CA.
+      - If not set, the value of the E(SENDCLEAN_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the API to answer one request.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a failed request is repeated when repeating is safe, with capped exponential backoff
+        that honours C(Retry-After).
+      - Listing and editing users are repeated on connection errors, timeouts, HTTP 429, 500, 502, 503 and 504.
+        Creating a user and resetting a password are repeated only when the request never reached the service;
+        other failures of those two are resolved by listing the users again (see the modules' notes).
+    type: int
+    default: 3
+requirements:
+  - requests (Python library on the host that runs the module)
+'''
+
+    ACTIONGROUP = r'''
+attributes:
+  action_group:
+    description: Use C(group/sendclean.mta.sendclean) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - sendclean.mta.sendclean
+'''

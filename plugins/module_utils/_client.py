@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HTTP client for the SendClean settings API (private to this collection: no compatibility promise).
+
+Every call is a JSON POST to ``<base>settings/<call>`` with ``owner_id`` and ``token`` in the body.
+Replies are normalized here, so callers never see the service's inconsistencies (see docs/api-quirks.md).
+"""
+
+import email.utils
+import random
+import time
+import traceback
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.exceptions import ConnectionError as RequestsConnectionError, ConnectTimeout, RequestException, SSLError, Timeout
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ConnectTimeoutError
+except ImportError:
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+COLLECTION_VERSION = '0.1.0'
+USER_AGENT = 'sendclean.mta-ansible-collection/%s' % COLLECTION_VERSION
+
+VALIDATION_ERROR = 'ValidationError'
+AUTHENTICATION_ERROR = 'AuthenticationError'
+GENERAL_ERROR = 'GeneralError'
+TRANSPORT_ERROR = 'Transport'
+
+# HTTP answers after which repeating an absolute request (list, edit) is safe and likely to help.
+RETRYABLE_HTTP_STATUSES = frozenset((429, 500, 502, 503, 504))
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 10.0
+RETRY_AFTER_CAP = 60.0
+
+STATUS_ENABLE = 'Enable'
+STATUS_DISABLE = 'Disable'
+
+
+class SendCleanError(Exception):
+    """A failed API call; the message names the call and the cause, never the token or a request body.
+
+    ``outcome_unknown`` is set when a write may have been applied although no success reply arrived.
+    """
+
+    def __init__(self, call, message, error_type, http_status=None, outcome_unknown=False):
+        self.call = call
+        self.error_type = error_type
+        self.http_status = http_status
+        self.outcome_unknown = outcome_unknown
+        self.api_message = message
+        super(SendCleanError, self).__init__(self._describe())
+
+    def _describe(self):
+        where = 'SendClean settings/%s failed' % self.call
+        status = ' (HTTP %s)' % self.http_status if self.http_status is not None else ''
+        text = '%s: %s: %s%s' % (where, self.error_type, self.api_message, status)
+        if self.outcome_unknown:
+            text += '; outcome unknown: the service may have applied it'
+        return text
+
+    def as_dict(self):
+        """The error as plain data, for a module's ``api_error`` return value."""
+        return {
+            'call': self.call,
+            'error_type': self.error_type,
+            'http_status': self.http_status,
+            'message': self.api_message,
+            'outcome_unknown': self.outcome_unknown,
+        }
+
+
+def base_url(app_domain=None, api_url=None):
+    """The API base URL ending in a slash; ``api_url`` (a full URL) wins over ``app_domain``."""
+    url = api_url or 'https://api.%s/v1.0/' % app_domain
+    return url if url.endswith('/') else url + '/'
+
+
+def parse_limit(value):
+    """A limit from a reply (an int or a digit string) as an int, or None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_user(record):
+    """One ``smtp_list`` entry as ``{name, enabled, status, total_limit, hourly_limit, password}``.
+
+    The password key differs between the provider's own documents (``password``, ``smtp_password``, or none).
+    """
+    status = record.get('status')
+    password = record.get('password', record.get('smtp_password'))
+    return {
+        'name': record.get('smtp_user_name'),
+        'enabled': status == STATUS_ENABLE,
+        'status': status,
+        'total_limit': parse_limit(record.get('total_limit')),
+        'hourly_limit': parse_limit(record.get('hourly_limit')),
+        'password': password if isinstance(password, str) and password else None,
+    }
+
+
+def error_type_of(body):
+    """The error type of an error body; the provider's documents name it ``name`` or ``type``."""
+    return body.get('name') or body.get('type') or GENERAL_ERROR
+
+
+def retry_after_seconds(response):
+    """The server's Retry-After (delta seconds or an HTTP date) as capped seconds, or None."""
+    value = response.headers.get('Retry-After') if response is not None else None
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return min(float(value), RETRY_AFTER_CAP)
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return max(0.0, min(email.utils.mktime_tz(parsed) - time.time(), RETRY_AFTER_CAP))
+
+
+def never_reached_server(exc):
+    """True when a requests exception proves the request was never sent (connection could not be made)."""
+    if isinstance(exc, ConnectTimeout):
+        return True
+    if not isinstance(exc, RequestsConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+class _Failure(object):
+    """Why one HTTP exchange failed, and what that allows: repeating it, or trusting that nothing was applied."""
+
+    def __init__(self, error_type, message, http_status=None, transient=False, unsent=False, response=None):
+        self.error_type = error_type
+        self.message = message
+        self.http_status = http_status
+        self.transient = transient
+        self.unsent = unsent
+        self.response = response
+
+    @property
+    def may_have_applied(self):
+        """False when the service provably did not act: never reached, or refused as a client error."""
+        if self.unsent or self.error_type in (VALIDATION_ERROR, AUTHENTICATION_ERROR):
+            return False
+        return self.http_status is None or not 400 <= self.http_status < 500
+
+
+class SendCleanClient(object):
+    """The four SMTP-user calls of the settings API over one keep-alive ``requests`` session.
+
+    listSmtp and editSmtp carry absolute values, so they are retried on transient faults. addSmtp and
+    resetSmtpPassword are retried only when the request provably never reached the service (or the
+    service answered 429, which rejects a request unprocessed); any other failure of those two raises
+    SendCleanError with ``outcome_unknown`` so the caller can find out what happened.
+    """
+
+    def __init__(self, owner_id, token, url, validate_certs=True, ca_path=None, timeout=30, retries=3, sleep=time.sleep):
+        self.owner_id = owner_id
+        self._token = token
+        self.url = url
+        self.timeout = timeout
+        self.retries = retries
+        self.retried = 0
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.headers['User-Agent'] = USER_AGENT
+        self._session.verify = ca_path if (validate_certs and ca_path) else validate_certs
+
+    def list_users(self):
+        """All SMTP users of the account, normalized by parse_user, in the service's order."""
+        body = self._call('listSmtp', {}, repeatable=True)
+        records = body.get('smtp_list') or []
+        if not isinstance(records, list):
+            raise SendCleanError('listSmtp', 'smtp_list is not a list', TRANSPORT_ERROR)
+        return [parse_user(record) for record in records if isinstance(record, dict)]
+
+    def add_user(self, total_limit, hourly_limit):
+        """Create a user; returns ``(name, password)`` as generated by the service."""
+        body = self._call('addSmtp', {'total_limit': total_limit, 'hourly_limit': hourly_limit}, repeatable=False)
+        return self._credentials('addSmtp', body)
+
+    def edit_user(self, name, total_limit=None, hourly_limit=None, status=None):
+        """Change the given fields of a user; fields left None are not sent."""
+        params = {'smtp_user_name': name}
+        for key, value in (('total_limit', total_limit), ('hourly_limit', hourly_limit), ('status', status)):
+            if value is not None:
+                params[key] = value
+        self._call('editSmtp', params, repeatable=True)
+
+    def reset_password(self, name):
+        """Rotate a user's password; returns ``(name, new password)``."""
+        body = self._call('resetSmtpPassword', {'smtp_user_name': name}, repeatable=False)
+        return self._credentials('resetSmtpPassword', body)
+
+    @staticmethod
+    def _credentials(call, body):
+        name, password = body.get('smtp_user_name'), body.get('smtp_password')
+        if not name or not password:
+            raise SendCleanError(call, 'the reply carries no smtp_user_name or smtp_password', TRANSPORT_ERROR,
+                                 outcome_unknown=True)
+        return name, password
+
+    def _call(self, call, params, repeatable):
+        for attempt in range(self.retries + 1):
+            outcome = self._attempt(call, params)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            if outcome.transient and (repeatable or outcome.unsent) and attempt < self.retries:
+                self.retried += 1
+                self._sleep(self._backoff(attempt, outcome.response))
+                continue
+            raise SendCleanError(call, outcome.message, outcome.error_type, outcome.http_status,
+                                 outcome_unknown=not repeatable and outcome.may_have_applied)
+        raise AssertionError('unreachable: the last attempt returns or raises')
+
+    @staticmethod
+    def _backoff(attempt, response):
+        hinted = retry_after_seconds(response)
+        if hinted is not None:
+            return hinted
+        return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt) * random.uniform(0.5, 1.0)
+
+    def _attempt(self, call, params):
+        """One POST: the success body as a dict, or a _Failure."""
+        payload = dict(params, owner_id=self.owner_id, token=self._token)
+        try:
+            response = self._session.post(self.url + 'settings/' + call, json=payload, timeout=self.timeout)
+        except RequestException as exc:
+            return self._transport_failure(exc)
+        return self._parse_reply(response)
+
+    def _transport_failure(self, exc):
+        if isinstance(exc, SSLError):
+            cause = 'the TLS handshake with %s failed' % self.url
+            if 'CERTIFICATE_VERIFY_FAILED' in str(exc):
+                cause = ('the TLS certificate of %s is not trusted; set ca_path to the CA that signed it '
+                         '(validate_certs=false only for a test endpoint)' % self.url)
+            return _Failure(TRANSPORT_ERROR, cause, unsent=True)
+        unsent = never_reached_server(exc)
+        if unsent:
+            cause = 'could not connect to %s' % self.url
+        elif isinstance(exc, Timeout):
+            cause = 'no reply from %s within %s seconds' % (self.url, self.timeout)
+        elif isinstance(exc, RequestsConnectionError):
+            cause = 'the connection to %s closed before a reply arrived' % self.url
+        else:
+            cause = 'the request to %s failed (%s)' % (self.url, type(exc).__name__)
+        return _Failure(TRANSPORT_ERROR, cause, transient=True, unsent=unsent)
+
+    def _parse_reply(self, response):
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get('status') not in ('success', 'error'):
+            kind = response.headers.get('Content-Type', 'no content type').split(';')[0]
+            if status in RETRYABLE_HTTP_STATUSES:
+                cause = 'the service or a proxy in front of it is unavailable (%s reply)' % kind
+            else:
+                cause = 'the reply is not a SendClean API answer (%s); check api_url or app_domain' % kind
+            return _Failure(TRANSPORT_ERROR, cause, status, transient=status in RETRYABLE_HTTP_STATUSES or status < 400,
+                            response=response)
+        if body['status'] == 'success' and status < 400:
+            return body
+        error_type = error_type_of(body)
+        message = str(body.get('message') or 'no message')
+        if error_type == AUTHENTICATION_ERROR:
+            message += '; the token did not match owner_id %s' % self.owner_id
+        transient = error_type not in (VALIDATION_ERROR, AUTHENTICATION_ERROR) and (
+            status in RETRYABLE_HTTP_STATUSES or error_type == GENERAL_ERROR)
+        return _Failure(error_type, message, status, transient=transient, unsent=status == 429, response=response)
