@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every module of this collection shares: the connection options and how they become a client.
+
+The argument spec here is mirrored by the ``sendclean.mta.connection`` doc fragment.
+"""
+
+import copy
+import re
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.sendclean.mta.plugins.module_utils._client import (
+    REQUESTS_IMPORT_ERROR, SendCleanClient, SendCleanError, base_url,
+)
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError
+from ansible_collections.sendclean.mta.plugins.module_utils._registry import RegistryError
+
+CONNECTION_ARGUMENT_SPEC = {
+    'owner_id': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['SENDCLEAN_OWNER_ID'])},
+    'token': {'type': 'str', 'required': True, 'no_log': True, 'fallback': (env_fallback, ['SENDCLEAN_TOKEN'])},
+    'app_domain': {'type': 'str', 'fallback': (env_fallback, ['SENDCLEAN_APP_DOMAIN'])},
+    'api_url': {'type': 'str', 'fallback': (env_fallback, ['SENDCLEAN_API_URL'])},
+    'validate_certs': {'type': 'bool', 'default': True},
+    'ca_path': {'type': 'path', 'fallback': (env_fallback, ['SENDCLEAN_CA_PATH'])},
+    'timeout': {'type': 'float', 'default': 30},
+    'retries': {'type': 'int', 'default': 3},
+}
+
+HOSTNAME = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$')
+
+
+def connection_errors(params):
+    """Messages for connection options that cannot work, each naming the option and the fix."""
+    errors = []
+    if not params['owner_id'].strip().isdigit():
+        errors.append('owner_id must be the numeric SendClean user id (for example 28779705), got %r' % params['owner_id'])
+    if not params['token'].strip():
+        errors.append('token is empty; set it, or the SENDCLEAN_TOKEN environment variable')
+    api_url, app_domain = params['api_url'], params['app_domain']
+    if not api_url and not app_domain:
+        errors.append('one of app_domain and api_url is required (or SENDCLEAN_APP_DOMAIN / SENDCLEAN_API_URL in the environment)')
+    if api_url and not re.match(r'^https?://[^/\s]+', api_url):
+        errors.append('api_url must be a full URL with scheme, for example https://api.us1-mta1.sendclean.net/v1.0/, got %r' % api_url)
+    if not api_url and app_domain and not HOSTNAME.match(app_domain):
+        errors.append('app_domain must be a host name such as us1-mta1.sendclean.net (no scheme or path; '
+                      'use api_url for a full URL), got %r' % app_domain)
+    if params['timeout'] <= 0:
+        errors.append('timeout must be a number of seconds above 0, got %s' % params['timeout'])
+    if params['retries'] < 0:
+        errors.append('retries must be 0 or more, got %s' % params['retries'])
+    return errors
+
+
+class AnsibleSendClean(object):
+    """Base of this collection's modules: builds the AnsibleModule and the client, and reports failures.
+
+    A subclass sets ``argument_spec`` (its own options) and the AnsibleModule keyword arguments it needs
+    in ``module_kwargs``, and implements ``run()``, which returns the result dict.
+    """
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC)
+        spec.update(copy.deepcopy(self.argument_spec))
+        kwargs = dict(self.module_kwargs)
+        kwargs['required_one_of'] = list(kwargs.get('required_one_of', [])) + [('app_domain', 'api_url')]
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        if REQUESTS_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        errors = connection_errors(self.module.params)
+        if errors:
+            self.module.fail_json(msg='; '.join(errors))
+        params = self.module.params
+        if not params['validate_certs']:
+            self.module.warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
+        self.client = SendCleanClient(
+            owner_id=params['owner_id'].strip(), token=params['token'].strip(),
+            url=base_url(params['app_domain'], params['api_url']),
+            validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+            timeout=params['timeout'], retries=params['retries'],
+        )
+
+    def run(self):
+        """The module's work; returns the result dict for exit_json."""
+        raise NotImplementedError
+
+    def execute(self):
+        """Run the module and exit; a failure carries its message and, for API errors, ``api_error``."""
+        try:
+            result = self.run()
+        except SendCleanError as exc:
+            self.module.fail_json(msg=str(exc), api_error=exc.as_dict())
+        except ProvisionError as exc:
+            self.module.fail_json(msg=str(exc), **exc.result)
+        except (InputError, RegistryError) as exc:
+            self.module.fail_json(msg=str(exc))
+        self.module.exit_json(**result)

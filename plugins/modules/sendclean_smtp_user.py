@@ -1,0 +1,279 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: sendclean_smtp_user
+short_description: Create, update, disable and rotate SendClean SMTP users idempotently
+version_added: 0.1.0
+description:
+  - Manages one SMTP user of a SendClean account. The module lists the account's users once
+    (C(settings/listSmtp)), compares the user with the desired state, and makes only the writes needed -
+    C(addSmtp) to create, one C(editSmtp) carrying only the fields that differ, C(resetSmtpPassword) to rotate.
+    A run that finds nothing to change makes exactly one request.
+  - SendClean generates user names and passwords and has no labels. To manage "the user of host web1" across
+    runs, give a O(key) and a O(registry) file; the module records which user it created for that key.
+  - Without O(name) and O(key), B(every run creates a new user). That suits one-off provisioning only.
+  - The API has no delete, so there is no O(state=absent); O(state=disabled) is how a user is decommissioned.
+  - When the reply to a create is lost (connection dropped, timeout, 5xx after sending), the module lists the
+    users again and adopts the one new user with the requested limits instead of creating a duplicate
+    (RV(adopted)); with no new user it creates once more; with several it fails and names them.
+    A lost password-reset reply is settled the same way by comparing the listed password.
+author:
+  - SendClean MTA collection maintainers (@sendclean)
+extends_documentation_fragment:
+  - sendclean.mta.connection
+  - sendclean.mta.connection.actiongroup
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Only C(listSmtp) is called and the registry is not written; C(changed) and the diff predict the real run.
+  diff_mode:
+    support: full
+    details: Before and after show name, status, enabled and limits, never a password.
+  platform:
+    platforms: posix
+options:
+  name:
+    description:
+      - The name of an existing SMTP user, as SendClean generated it (for example V(smtp94454398)).
+      - If the account has no such user the module fails without writing anything.
+      - Mutually exclusive with O(key).
+    type: str
+    aliases: [smtp_user_name]
+  key:
+    description:
+      - A stable handle of the playbook's choosing for the user, such as the inventory hostname.
+      - The first run creates a user and records O(key) and the generated name in O(registry); later runs
+        manage that user.
+      - Requires O(registry). Mutually exclusive with O(name).
+    type: str
+  registry:
+    description:
+      - A JSON file, on the host that runs the module, that maps each O(key) to its user name (never a password).
+      - It is created if missing (mode V(0600), parent directories V(0700)), replaced atomically, and locked while
+        written, so parallel forks can share it. Keep it with the inventory, like C(known_hosts).
+    type: path
+  recreate_missing:
+    description:
+      - When the registry records a user that no longer exists in the account, create a replacement and update
+        the record. By default the module fails instead, so a second user is never created silently.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) ensures the user exists, enabled unless O(enabled=false); with O(key) it creates it if needed.
+      - V(disabled) disables the user if it exists and never creates one; a missing user is not an error.
+    type: str
+    choices: [present, disabled]
+    default: present
+  enabled:
+    description:
+      - With O(state=present), whether the user may send (status C(Enable)) or not (C(Disable)).
+    type: bool
+    default: true
+  total_limit:
+    description:
+      - The total number of messages the user may send. Required to create a user.
+      - On an existing user it is compared only when set.
+    type: int
+  hourly_limit:
+    description:
+      - The number of messages the user may send per hour. Required to create a user.
+      - On an existing user it is compared only when set.
+    type: int
+  reset_password:
+    description:
+      - Rotate the user's password (C(resetSmtpPassword)). The task then always reports a change.
+      - Skipped when the user was created in this run, since it already has a fresh password.
+    type: bool
+    default: false
+  return_password:
+    description:
+      - Also return the current password in RV(smtp_password) when it did not change in this run (the list call
+        carries it). Use C(no_log) on the task.
+    type: bool
+    default: false
+notes:
+  - Run it on the controller (C(delegate_to) V(localhost) or a play on C(localhost)); the registry lives on the
+    host that runs the module.
+  - ansible-core up to 2.21 gives modules no way to mark a returned value as secret. Set C(no_log=true) on every
+    task that returns a password (RV(smtp_password)) and register the result instead of printing it.
+seealso:
+  - module: sendclean.mta.sendclean_smtp_info
+    description: Read users, and compare the account with a registry.
+  - ref: sendclean.mta.smtp_relay role <ansible_collections.sendclean.mta.smtp_relay_role>
+    description: Give every mail-sending host its own user and relay its Postfix through SendClean.
+'''
+
+EXAMPLES = r'''
+- name: Ensure the SMTP user of this host exists, recorded under its inventory hostname
+  sendclean.mta.sendclean_smtp_user:
+    owner_id: "28779705"
+    token: "{{ vault_sendclean_token }}"
+    app_domain: us1-mta1.sendclean.net
+    key: "{{ inventory_hostname }}"
+    registry: "{{ inventory_dir }}/sendclean-registry.json"
+    total_limit: 10000
+    hourly_limit: 500
+  delegate_to: localhost
+  register: smtp_user
+  no_log: true
+
+- name: Set the credentials once for every SendClean module
+  module_defaults:
+    group/sendclean.mta.sendclean:
+      owner_id: "28779705"
+      token: "{{ vault_sendclean_token }}"
+      app_domain: us1-mta1.sendclean.net
+  block:
+    - name: Raise the hourly limit of an existing user
+      sendclean.mta.sendclean_smtp_user:
+        name: smtp94454398
+        hourly_limit: 1000
+
+    - name: Rotate the password of an existing user
+      sendclean.mta.sendclean_smtp_user:
+        name: smtp94454398
+        reset_password: true
+      register: rotated
+      no_log: true
+
+    - name: Decommission the user of a retired host
+      sendclean.mta.sendclean_smtp_user:
+        key: old-web7
+        registry: "{{ inventory_dir }}/sendclean-registry.json"
+        state: disabled
+'''
+
+RETURN = r'''
+smtp_user:
+  description:
+    - The user after the run (predicted in check mode), or V(null) when there is none (O(state=disabled) for a
+      user that does not exist).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The user name generated by SendClean; V(null) in check mode for a user that would be created.
+      type: str
+      sample: smtp94454398
+    enabled:
+      description: Whether the user may send.
+      type: bool
+      sample: true
+    status:
+      description: The service's status, C(Enable) or C(Disable).
+      type: str
+      sample: Enable
+    total_limit:
+      description: Total number of messages the user may send.
+      type: int
+      sample: 10000
+    hourly_limit:
+      description: Messages the user may send per hour.
+      type: int
+      sample: 500
+smtp_password:
+  description:
+    - The user's password, when it was generated in this run (create, reset or adoption) or O(return_password=true).
+    - V(null) otherwise, and always in check mode.
+  returned: always
+  type: str
+  sample: null
+password_changed:
+  description: Whether the user has a new password since this run started (predicted in check mode).
+  returned: always
+  type: bool
+adopted:
+  description: Whether the user was created by a create whose reply was lost, and adopted after listing again.
+  returned: always
+  type: bool
+operations:
+  description: The writes made (in check mode, that would be made), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [add, edit]
+registry_updated:
+  description: Whether the registry got a new record in this run (predicted in check mode).
+  returned: always
+  type: bool
+api_error:
+  description: On a failed API call, what the service or the transport said. Never holds the token.
+  returned: failure
+  type: dict
+  contains:
+    call:
+      description: The API call that failed.
+      type: str
+      sample: addSmtp
+    error_type:
+      description: C(ValidationError), C(AuthenticationError), C(GeneralError), or C(Transport) for faults
+        below the API (connection, timeout, non-JSON replies).
+      type: str
+      sample: ValidationError
+    http_status:
+      description: The HTTP status of the reply, V(null) when none arrived.
+      type: int
+      sample: 400
+    message:
+      description: The service's message, or what went wrong in transport.
+      type: str
+    outcome_unknown:
+      description: Whether the write may have been applied although no success reply arrived.
+      type: bool
+'''
+
+from ansible_collections.sendclean.mta.plugins.module_utils._module import AnsibleSendClean
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import check_spec
+from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
+
+SPEC_OPTIONS = ('name', 'key', 'state', 'enabled', 'total_limit', 'hourly_limit', 'reset_password', 'return_password',
+                'recreate_missing')
+
+
+class SmtpUserModule(AnsibleSendClean):
+    argument_spec = {
+        'name': {'type': 'str', 'aliases': ['smtp_user_name']},
+        'key': {'type': 'str', 'no_log': False},
+        'registry': {'type': 'path'},
+        'recreate_missing': {'type': 'bool', 'default': False},
+        'state': {'type': 'str', 'choices': ['present', 'disabled'], 'default': 'present'},
+        'enabled': {'type': 'bool', 'default': True},
+        'total_limit': {'type': 'int'},
+        'hourly_limit': {'type': 'int'},
+        'reset_password': {'type': 'bool', 'default': False, 'no_log': False},
+        'return_password': {'type': 'bool', 'default': False, 'no_log': False},
+    }
+    module_kwargs = {
+        'mutually_exclusive': [('name', 'key')],
+        'required_together': [('key', 'registry')],
+    }
+
+    def run(self):
+        spec = dict((option, self.module.params[option]) for option in SPEC_OPTIONS)
+        check_spec(spec)
+        registry = Registry(self.module.params['registry']) if spec['key'] is not None else None
+        provisioner = Provisioner(self.client, registry, self.module.check_mode, self.module.warn)
+        provisioner.check_local(spec)
+        if registry is not None and not self.module.check_mode and provisioner.may_create(spec):
+            # Hold the lock from the first list to the record, so adoption after a lost reply only ever
+            # sees users created by this run, not by a parallel fork.
+            with registry.locked():
+                provisioner.refresh()
+                return provisioner.apply(spec)
+        provisioner.refresh()
+        return provisioner.apply(spec)
+
+
+def main():
+    SmtpUserModule().execute()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Provisioning against the running simulator: lost replies, races and what the registry records."""
+
+import os
+
+import pytest
+
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, Provisioner
+from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
+
+
+def spec(**options):
+    desired = {'name': None, 'key': None, 'state': 'present', 'enabled': True, 'total_limit': 500, 'hourly_limit': 50,
+               'reset_password': False, 'return_password': False, 'recreate_missing': False}
+    desired.update(options)
+    return desired
+
+
+@pytest.fixture
+def provisioner(simulator, tmp_path):
+    client = SendCleanClient(simulator.owner_id, simulator.token, simulator.api_url, retries=1, sleep=lambda seconds: None)
+    warnings = []
+    result = Provisioner(client, Registry(str(tmp_path / 'registry.json')), warn=warnings.append)
+    result.warnings = warnings
+    return result
+
+
+def apply(provisioner, desired):
+    provisioner.refresh()
+    with provisioner.registry.locked():
+        return provisioner.apply(desired)
+
+
+def test_lost_add_reply_is_adopted_and_recorded(simulator, provisioner):
+    simulator.configure(drop_rate=1.0)
+    result = apply(provisioner, spec(key='web1'))
+    users = simulator.users()
+    assert len(users) == 1
+    assert result['adopted'] and result['operations'] == ['add']
+    assert result['smtp_user']['name'] == users[0]['smtp_user_name']
+    assert result['smtp_password'] == users[0]['password']
+    assert provisioner.registry.name_of('web1') == users[0]['smtp_user_name']
+    assert users[0]['password'] not in ' '.join(provisioner.warnings)
+
+
+def test_adopted_user_without_listed_password_gets_a_reset(simulator, provisioner):
+    simulator.configure(password_key='absent', drop_rate=1.0, drop_calls=['addSmtp'])
+    result = apply(provisioner, spec(key='web1'))
+    assert result['adopted']
+    assert result['operations'] == ['add', 'reset']
+    assert result['smtp_password'] == simulator.users()[0]['password']
+
+
+def test_several_new_users_with_the_same_limits_fail_and_are_named(simulator, provisioner):
+    provisioner.refresh()
+    racing = simulator.add_users(1, 500, 50)  # another creator, outside this controller's lock
+    simulator.configure(drop_rate=1.0)
+    with pytest.raises(ProvisionError) as caught:
+        provisioner.apply(spec())
+    assert racing[0] in str(caught.value)
+    assert 'several new users match' in str(caught.value)
+    assert len(simulator.users()) == 2
+
+
+def test_add_that_never_applied_is_made_once_more_then_reported(simulator, provisioner):
+    simulator.configure(fault_rate=1.0, fault_kinds=['html502'], fault_calls=['addSmtp'])
+    provisioner.refresh()
+    with pytest.raises(ProvisionError) as caught:
+        provisioner.apply(spec())
+    assert caught.value.result['api_error']['outcome_unknown']
+    assert caught.value.result['operations'] == ['add', 'add']
+    assert simulator.requests()['counts']['addSmtp'] == 2
+    assert simulator.users() == []
+
+
+def test_lost_reset_without_a_listed_password_is_made_once_more(simulator, provisioner):
+    name = provisioner.client.add_user(500, 50)[0]
+    simulator.configure(password_key='absent', drop_rate=1.0)
+    provisioner.refresh()
+    with pytest.raises(ProvisionError) as caught:
+        provisioner.apply(spec(name=name, reset_password=True))
+    assert caught.value.result['operations'] == ['reset', 'reset']
+    assert caught.value.result['api_error']['outcome_unknown']
+
+
+def test_registry_name_that_vanished_is_not_replaced_silently(simulator, provisioner):
+    apply(provisioner, spec(key='web1'))
+    simulator.reset(users=True, counters=True, config=False)
+    with pytest.raises(ProvisionError, match='recreate_missing'):
+        apply(provisioner, spec(key='web1'))
+    assert simulator.requests()['writes'] == 0
+
+
+def test_check_mode_writes_nothing(simulator, provisioner, tmp_path):
+    provisioner.check_mode = True
+    result = apply(provisioner, spec(key='web1'))
+    assert result['changed'] and result['smtp_user']['name'] is None
+    assert simulator.requests()['writes'] == 0
+    assert not os.path.exists(str(tmp_path / 'registry.json'))
