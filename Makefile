@@ -13,7 +13,7 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETE
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false PATH=$(BIN):$$PATH
 ANSIBLE_TEST := cd $(STAGED) && $(ANSIBLE_ENV) $(BIN)/ansible-test
 
-.PHONY: help demo demo-playbooks test venv stage sanity units integration lint changelog-lint clean constraints
+.PHONY: help demo demo-playbooks test venv stage sanity units integration lint changelog-lint doc-check clean constraints
 
 help:
 	@echo "make demo   - run the example playbooks against the bundled SendClean simulator"
@@ -46,7 +46,7 @@ demo-playbooks:
 	$(DEMO_RUN) docs/examples/provision_users.yml -e web_hourly_limit=800
 	$(DEMO_RUN) docs/examples/change_limits.yml -e web_hourly_limit=800
 
-test: sanity units integration lint changelog-lint
+test: sanity units integration lint changelog-lint doc-check
 
 sanity: stage
 	$(ANSIBLE_TEST) sanity --python $(ANSIBLE_PYTHON_VERSION) --color no
@@ -60,6 +60,16 @@ integration: stage
 
 lint: stage
 	$(ANSIBLE_ENV) $(BIN)/ansible-lint
+
+# Every module's documentation renders, with its environment fallbacks and the action group.
+doc-check: stage
+	@for module in sendclean_smtp_user sendclean_smtp_info; do \
+		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
+		for text in SENDCLEAN_TOKEN SENDCLEAN_OWNER_ID SENDCLEAN_APP_DOMAIN SENDCLEAN_API_URL sendclean.mta.sendclean; do \
+			grep -q "$$text" build/$$module.txt || { echo "ansible-doc $$module lacks $$text"; exit 1; }; \
+		done; \
+	done
+	@echo "doc-check: ansible-doc renders both modules with env fallbacks and the action group"
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
