@@ -10,9 +10,9 @@ the registry), and it may apply a write whose reply never arrives (so a lost add
 listing again and adopting the one new user, and a lost reset by comparing passwords).
 """
 
-from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_ENABLE, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
-    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, adoption_candidates, diff_of, plan, require_create_limits,
+    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, diff_of, plan, require_create_limits,
 )
 
 
@@ -22,6 +22,12 @@ class ProvisionError(Exception):
     def __init__(self, message, result=None):
         super(ProvisionError, self).__init__(message)
         self.result = result or {}
+
+
+def empty_result():
+    """The result of a spec before anything is known: the module's RETURN fields, all empty."""
+    return {'changed': False, 'smtp_user': None, 'smtp_password': None, 'password_changed': False, 'adopted': False,
+            'operations': [], 'registry_updated': False}
 
 
 class Provisioner(object):
@@ -36,7 +42,7 @@ class Provisioner(object):
         self.registry = registry
         self.check_mode = check_mode
         self.warn = warn or (lambda message: None)
-        self.users = []
+        self.users = {}  # name -> user, in the service's order
 
     def may_create(self, spec):
         """Whether this spec can lead to addSmtp, judged from local data only (before any request)."""
@@ -53,29 +59,42 @@ class Provisioner(object):
 
     def refresh(self):
         """Read the account (listSmtp) into the snapshot."""
-        self.users = self.client.list_users()
+        self.users = dict((user['name'], user) for user in self.client.list_users())
 
     def find(self, name):
         """The snapshot's user of that name, or None."""
-        for user in self.users:
-            if user['name'] == name:
-                return user
-        return None
+        return self.users.get(name)
+
+    def apply_many(self, labelled_specs):
+        """Apply each ``(label, spec)`` against the one snapshot; a failure does not stop the others.
+
+        Returns ``{changed, smtp_users: {label: result}, diff: [...]}``; when any spec failed, raises
+        ProvisionError carrying that summary, where each failed result has ``failed`` and ``msg``.
+        """
+        results, failed, diffs = {}, [], []
+        for label, spec in labelled_specs:
+            try:
+                result = self.apply(spec)
+            except (ProvisionError, InputError) as exc:
+                result = dict(empty_result(), **dict(getattr(exc, 'result', {}), failed=True, msg=str(exc)))
+                failed.append(label)
+            diff = result.pop('diff', None)
+            if diff and result['changed']:
+                diffs.append(dict(diff, before_header=label, after_header=label))
+            results[label] = result
+        summary = {'changed': any(result['changed'] for result in results.values()), 'smtp_users': results, 'diff': diffs}
+        if failed:
+            raise ProvisionError('%d of %d users failed: %s' % (
+                len(failed), len(results), '; '.join('%s: %s' % (label, results[label]['msg']) for label in failed)), summary)
+        return summary
 
     def apply(self, spec):
         """Bring one desired user about; returns its result dict (see the module's RETURN)."""
         current = self._resolve(spec)
         plan_ = plan(spec, current)
-        result = {
-            'changed': plan_.changed,
-            'smtp_user': plan_.after,
-            'smtp_password': None,
-            'password_changed': OP_RESET in plan_.operations or OP_ADD in plan_.operations,
-            'adopted': False,
-            'operations': [],
-            'registry_updated': OP_ADD in plan_.operations and spec.get('key') is not None,
-            'diff': diff_of(plan_),
-        }
+        result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_),
+                      password_changed=OP_RESET in plan_.operations or OP_ADD in plan_.operations,
+                      registry_updated=OP_ADD in plan_.operations and spec.get('key') is not None)
         if self.check_mode:
             result['operations'] = list(plan_.operations)
             return result
@@ -133,16 +152,16 @@ class Provisioner(object):
     def _add(self, spec, result):
         """addSmtp; a lost reply is resolved by listing again: adopt the one new matching user, or add once more."""
         limits = (spec['total_limit'], spec['hourly_limit'])
-        names_before = set(user['name'] for user in self.users)
+        names_before = set(self.users)
         for attempt in (1, 2):
             result['operations'].append(OP_ADD)
             try:
-                return self.client.add_user(*limits)
+                name, password = self.client.add_user(*limits)
             except SendCleanError as exc:
                 if not exc.outcome_unknown:
                     raise
                 self.refresh()
-                candidates = adoption_candidates(names_before, self.users, *limits)
+                candidates = adoption_candidates(names_before, self.users.values(), *limits)
                 if len(candidates) == 1:
                     adopted = candidates[0]
                     result['adopted'] = True
@@ -155,6 +174,11 @@ class Provisioner(object):
                                          % ', '.join(sorted(user['name'] for user in candidates)), result)
                 if attempt == 2:
                     raise
+            else:
+                # Later specs of this run must see the new user, or a lost reply of theirs could adopt it.
+                self.users[name] = {'name': name, 'enabled': True, 'status': STATUS_ENABLE, 'total_limit': limits[0],
+                                    'hourly_limit': limits[1], 'password': password}
+                return name, password
         raise AssertionError('unreachable')
 
     def _reset(self, name, old_password, result):

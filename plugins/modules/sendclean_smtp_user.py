@@ -97,6 +97,53 @@ options:
         carries it). Use C(no_log) on the task.
     type: bool
     default: false
+  users:
+    description:
+      - Manage many users in one run - one C(listSmtp) for the whole list, then only the writes needed. A fleet of
+        a thousand hosts costs one request when nothing changed, instead of a thousand.
+      - Each element takes the options that describe one user; O(registry), the connection options and the
+        diff and check mode apply to all of them.
+      - One failing element does not stop the others; the task fails at the end with a summary, and
+        RV(smtp_users) holds every element's result.
+      - Mutually exclusive with the single-user options (O(name), O(key), O(state), O(enabled), O(total_limit),
+        O(hourly_limit), O(reset_password), O(return_password), O(recreate_missing)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The name of an existing user. Mutually exclusive with O(users[].key).
+        type: str
+        aliases: [smtp_user_name]
+      key:
+        description: A stable handle for the user, recorded in O(registry). Mutually exclusive with O(users[].name).
+        type: str
+      recreate_missing:
+        description: Create a replacement when the recorded user no longer exists.
+        type: bool
+        default: false
+      state:
+        description: V(present) or V(disabled), as O(state).
+        type: str
+        choices: [present, disabled]
+        default: present
+      enabled:
+        description: With O(users[].state=present), whether the user may send.
+        type: bool
+        default: true
+      total_limit:
+        description: Total messages the user may send; required to create it.
+        type: int
+      hourly_limit:
+        description: Messages per hour; required to create it.
+        type: int
+      reset_password:
+        description: Rotate the user's password.
+        type: bool
+        default: false
+      return_password:
+        description: Also return the unchanged password.
+        type: bool
+        default: false
 notes:
   - Run it on the controller (C(delegate_to) V(localhost) or a play on C(localhost)); the registry lives on the
     host that runs the module.
@@ -110,6 +157,22 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Ensure an SMTP user for every host of the play, with one list call in all
+  sendclean.mta.sendclean_smtp_user:
+    registry: "{{ inventory_dir }}/sendclean-registry.json"
+    users: "{{ fleet_users | from_yaml }}"
+  vars:
+    fleet_users: |
+      {% for host in ansible_play_hosts %}
+      - key: {{ host }}
+        total_limit: {{ hostvars[host].smtp_total_limit | default(10000) }}
+        hourly_limit: 500
+      {% endfor %}
+  delegate_to: localhost
+  run_once: true
+  register: fleet
+  no_log: true
+
 - name: Ensure the SMTP user of this host exists, recorded under its inventory hostname
   sendclean.mta.sendclean_smtp_user:
     owner_id: "28779705"
@@ -150,11 +213,26 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+smtp_users:
+  description:
+    - With O(users), each element's result by its key, else its name, else its position (V(users[3])).
+    - Each result has the fields returned for a single user (RV(smtp_user), RV(smtp_password), RV(password_changed),
+      RV(adopted), RV(operations), RV(registry_updated)), plus C(failed) and C(msg) for an element that failed.
+  returned: when O(users) is given
+  type: dict
+  sample:
+    web1:
+      smtp_user: {name: smtp94454398, enabled: true, status: Enable, total_limit: 10000, hourly_limit: 500}
+      smtp_password: null
+      password_changed: false
+      adopted: false
+      operations: []
+      registry_updated: false
 smtp_user:
   description:
     - The user after the run (predicted in check mode), or V(null) when there is none (O(state=disabled) for a
       user that does not exist).
-  returned: always
+  returned: when O(users) is not given
   type: dict
   contains:
     name:
@@ -181,26 +259,26 @@ smtp_password:
   description:
     - The user's password, when it was generated in this run (create, reset or adoption) or O(return_password=true).
     - V(null) otherwise, and always in check mode.
-  returned: always
+  returned: when O(users) is not given
   type: str
   sample: null
 password_changed:
   description: Whether the user has a new password since this run started (predicted in check mode).
-  returned: always
+  returned: when O(users) is not given
   type: bool
 adopted:
   description: Whether the user was created by a create whose reply was lost, and adopted after listing again.
-  returned: always
+  returned: when O(users) is not given
   type: bool
 operations:
   description: The writes made (in check mode, that would be made), in order.
-  returned: always
+  returned: when O(users) is not given
   type: list
   elements: str
   sample: [add, edit]
 registry_updated:
   description: Whether the registry got a new record in this run (predicted in check mode).
-  returned: always
+  returned: when O(users) is not given
   type: bool
 api_error:
   description: On a failed API call, what the service or the transport said. Never holds the token.
@@ -228,47 +306,76 @@ api_error:
       type: bool
 '''
 
+import contextlib
+
 from ansible_collections.sendclean.mta.plugins.module_utils._module import AnsibleSendClean
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
-from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import check_spec
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError, check_spec
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 
-SPEC_OPTIONS = ('name', 'key', 'state', 'enabled', 'total_limit', 'hourly_limit', 'reset_password', 'return_password',
-                'recreate_missing')
+# What one user is, at the top level and in each element of `users`.
+USER_OPTIONS = {
+    'name': {'type': 'str', 'aliases': ['smtp_user_name']},
+    'key': {'type': 'str', 'no_log': False},
+    'recreate_missing': {'type': 'bool', 'default': False},
+    'state': {'type': 'str', 'choices': ['present', 'disabled'], 'default': 'present'},
+    'enabled': {'type': 'bool', 'default': True},
+    'total_limit': {'type': 'int'},
+    'hourly_limit': {'type': 'int'},
+    'reset_password': {'type': 'bool', 'default': False, 'no_log': False},
+    'return_password': {'type': 'bool', 'default': False, 'no_log': False},
+}
 
 
 class SmtpUserModule(AnsibleSendClean):
-    argument_spec = {
-        'name': {'type': 'str', 'aliases': ['smtp_user_name']},
-        'key': {'type': 'str', 'no_log': False},
-        'registry': {'type': 'path'},
-        'recreate_missing': {'type': 'bool', 'default': False},
-        'state': {'type': 'str', 'choices': ['present', 'disabled'], 'default': 'present'},
-        'enabled': {'type': 'bool', 'default': True},
-        'total_limit': {'type': 'int'},
-        'hourly_limit': {'type': 'int'},
-        'reset_password': {'type': 'bool', 'default': False, 'no_log': False},
-        'return_password': {'type': 'bool', 'default': False, 'no_log': False},
-    }
+    argument_spec = dict(
+        USER_OPTIONS,
+        registry={'type': 'path'},
+        users={'type': 'list', 'elements': 'dict', 'options': USER_OPTIONS, 'mutually_exclusive': [('name', 'key')]},
+    )
     module_kwargs = {
-        'mutually_exclusive': [('name', 'key')],
-        'required_together': [('key', 'registry')],
+        'mutually_exclusive': [('name', 'key')] + [('users', option) for option in sorted(USER_OPTIONS)],
+        'required_by': {'key': 'registry'},
     }
 
     def run(self):
-        spec = dict((option, self.module.params[option]) for option in SPEC_OPTIONS)
-        check_spec(spec)
-        registry = Registry(self.module.params['registry']) if spec['key'] is not None else None
+        params = self.module.params
+        batch = params['users'] is not None
+        labelled = [(label_of(item, index), dict((option, item[option]) for option in USER_OPTIONS))
+                    for index, item in enumerate(params['users'] if batch else [params])]
+        keyed = any(spec['key'] is not None for _label, spec in labelled)
+        registry = Registry(params['registry']) if keyed and params['registry'] else None
         provisioner = Provisioner(self.client, registry, self.module.check_mode, self.module.warn)
+        for index, (label, spec) in enumerate(labelled):
+            check_input(provisioner, spec, 'users[%d] (%s): ' % (index, label) if batch else '')
+        if len(set(label for label, _spec in labelled)) < len(labelled):
+            raise InputError('users names the same key or name more than once; give each user once')
+        lock = contextlib.nullcontext()
+        if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for _label, spec in labelled):
+            # Held from the first list to the last record, so adoption after a lost reply only ever sees
+            # users created by this run, not by a parallel fork sharing the registry.
+            lock = registry.locked()
+        with lock:
+            provisioner.refresh()
+            if batch:
+                return provisioner.apply_many(labelled)
+            return provisioner.apply(labelled[0][1])
+
+
+def label_of(item, index):
+    """How results and messages name a user: its key, else its name, else its position."""
+    return item['key'] or item['name'] or 'users[%d]' % index
+
+
+def check_input(provisioner, spec, prefix):
+    """Reject a user that no run could reach, before any request."""
+    try:
+        if spec['key'] is not None and provisioner.registry is None:
+            raise InputError('key needs registry, the file that records which user each key got')
+        check_spec(spec)
         provisioner.check_local(spec)
-        if registry is not None and not self.module.check_mode and provisioner.may_create(spec):
-            # Hold the lock from the first list to the record, so adoption after a lost reply only ever
-            # sees users created by this run, not by a parallel fork.
-            with registry.locked():
-                provisioner.refresh()
-                return provisioner.apply(spec)
-        provisioner.refresh()
-        return provisioner.apply(spec)
+    except InputError as exc:
+        raise InputError(prefix + str(exc))
 
 
 def main():
