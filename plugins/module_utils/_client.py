@@ -175,7 +175,8 @@ class SendCleanClient(object):
         self._sleep = sleep
         self._session = requests.Session()
         self._session.headers['User-Agent'] = USER_AGENT
-        self._session.verify = ca_path if (validate_certs and ca_path) else validate_certs
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a session's verify.
+        self._verify = ca_path if (validate_certs and ca_path) else validate_certs
 
     def list_users(self):
         """All SMTP users of the account, normalized by parse_user, in the service's order."""
@@ -235,7 +236,7 @@ class SendCleanClient(object):
         """One POST: the success body as a dict, or a _Failure."""
         payload = dict(params, owner_id=self.owner_id, token=self._token)
         try:
-            response = self._session.post(self.url + 'settings/' + call, json=payload, timeout=self.timeout)
+            response = self._session.post(self.url + 'settings/' + call, json=payload, timeout=self.timeout, verify=self._verify)
         except RequestException as exc:
             return self._transport_failure(exc)
         return self._parse_reply(response)
@@ -243,7 +244,9 @@ class SendCleanClient(object):
     def _transport_failure(self, exc):
         if isinstance(exc, SSLError):
             cause = 'the TLS handshake with %s failed' % self.url
-            if 'CERTIFICATE_VERIFY_FAILED' in str(exc):
+            if 'certificate has expired' in str(exc) or 'certificate is not yet valid' in str(exc):
+                cause = 'the TLS certificate of %s has expired or is not yet valid; the server must renew it' % self.url
+            elif 'CERTIFICATE_VERIFY_FAILED' in str(exc):
                 cause = ('the TLS certificate of %s is not trusted; set ca_path to the CA that signed it '
                          '(validate_certs=false only for a test endpoint)' % self.url)
             return _Failure(TRANSPORT_ERROR, cause, unsent=True)

@@ -12,7 +12,8 @@ listing again and adopting the one new user, and a lost reset by comparing passw
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_ENABLE, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
-    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, diff_of, plan, require_create_limits,
+    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, diff_of, differences, plan,
+    require_create_limits,
 )
 
 
@@ -102,7 +103,10 @@ class Provisioner(object):
         try:
             self._execute(spec, plan_, current, result)
         except SendCleanError as exc:
-            raise ProvisionError(str(exc), dict(result, api_error=exc.as_dict()))
+            message = str(exc)
+            if exc.outcome_unknown and spec.get('key') is not None and self.registry.pending_of(spec['key']):
+                message += '; the registry remembers the create, so the next run for key %r adopts its user' % spec['key']
+            raise ProvisionError(message, dict(result, api_error=exc.as_dict()))
         result['diff'] = {'before': plan_.before or {}, 'after': result['smtp_user'] or {}}
         if result['smtp_password'] is None and spec.get('return_password') and current is not None:
             result['smtp_password'] = current['password']
@@ -135,23 +139,35 @@ class Provisioner(object):
         return current
 
     def _execute(self, spec, plan_, current, result):
-        name = current['name'] if current else None
-        password = current['password'] if current else None
+        edit = plan_.edit
         if OP_ADD in plan_.operations:
-            name, password = self._add(spec, result)
-            result['smtp_user'] = dict(plan_.after, name=name)
-            result['smtp_password'] = password
+            current = self._add(spec, result)
+            result['smtp_password'] = current['password']
             if spec.get('key') is not None:
-                result['registry_updated'] = self.registry.record(spec['key'], name)
-        if OP_EDIT in plan_.operations:
+                result['registry_updated'] = self.registry.record(spec['key'], current['name'])
+            # An adopted user carries what the lost create asked for, which an edit may still have to change.
+            edit = differences(plan_.after, current)
+            result['smtp_user'] = dict(plan_.after, name=current['name'])
+        if edit:
             result['operations'].append(OP_EDIT)
-            self.client.edit_user(name, **plan_.edit)
+            self.client.edit_user(current['name'], **edit)
         if OP_RESET in plan_.operations or (OP_ADD in plan_.operations and result['smtp_password'] is None):
-            result['smtp_password'] = self._reset(name, password, result)
+            result['smtp_password'] = self._reset(current['name'], current['password'], result)
 
     def _add(self, spec, result):
-        """addSmtp; a lost reply is resolved by listing again: adopt the one new matching user, or add once more."""
-        limits = (spec['total_limit'], spec['hourly_limit'])
+        """addSmtp, never leaving a duplicate behind; returns the user created or adopted.
+
+        A create an earlier run sent for this key without learning its outcome is adopted first. A lost reply is
+        settled by listing again: adopt the one new user with the requested limits, or add once more.
+        """
+        key, limits = spec.get('key'), (spec['total_limit'], spec['hourly_limit'])
+        if key is not None and self.registry.pending_of(key):
+            adopted = self._adopt_pending(key)
+            if adopted:
+                result['adopted'] = True
+                return adopted
+        if key is not None:
+            self.registry.mark_pending(key, *limits)
         names_before = set(self.users)
         for attempt in (1, 2):
             result['operations'].append(OP_ADD)
@@ -160,14 +176,13 @@ class Provisioner(object):
             except SendCleanError as exc:
                 if not exc.outcome_unknown:
                     raise
-                self.refresh()
+                self._relist_after(exc)
                 candidates = adoption_candidates(names_before, self.users.values(), *limits)
                 if len(candidates) == 1:
-                    adopted = candidates[0]
                     result['adopted'] = True
                     self.warn('the addSmtp reply was lost (%s); adopted %s, the one new user with the requested limits'
-                              % (exc.error_type, adopted['name']))
-                    return adopted['name'], adopted['password']
+                              % (exc.error_type, candidates[0]['name']))
+                    return candidates[0]
                 if candidates:
                     raise ProvisionError('outcome unknown: addSmtp reply lost and several new users match (%s); '
                                          'record the right one with name, the others are unused'
@@ -178,8 +193,34 @@ class Provisioner(object):
                 # Later specs of this run must see the new user, or a lost reply of theirs could adopt it.
                 self.users[name] = {'name': name, 'enabled': True, 'status': STATUS_ENABLE, 'total_limit': limits[0],
                                     'hourly_limit': limits[1], 'password': password}
-                return name, password
+                return self.users[name]
         raise AssertionError('unreachable')
+
+    def _adopt_pending(self, key):
+        """The user an earlier run's unconfirmed create for key made, or None when it made none."""
+        limits = self.registry.pending_of(key)
+        recorded = set(self.registry.records.values())
+        candidates = [user for user in self.users.values()
+                      if user['name'] not in recorded and (user['total_limit'], user['hourly_limit']) == limits]
+        if len(candidates) > 1:
+            raise ProvisionError('an earlier run sent a create for key %r without learning its outcome, and several '
+                                 'unrecorded users have its limits (%s): map the key to the right one in %s, or remove '
+                                 'its "pending" entry there to create a new user'
+                                 % (key, ', '.join(sorted(user['name'] for user in candidates)), self.registry.path))
+        if candidates:
+            self.warn('adopted %s for key %r: an earlier run created it but never learned its name'
+                      % (candidates[0]['name'], key))
+            return candidates[0]
+        return None
+
+    def _relist_after(self, lost):
+        """List again to settle a write whose reply was lost; when that fails too, the outcome stays unknown."""
+        try:
+            self.refresh()
+        except SendCleanError as exc:
+            raise SendCleanError(lost.call, '%s, and listing the users (listSmtp) to settle it failed too (%s: %s)'
+                                 % (lost.api_message, exc.error_type, exc.api_message),
+                                 lost.error_type, lost.http_status, outcome_unknown=True)
 
     def _reset(self, name, old_password, result):
         """resetSmtpPassword; a lost reply is resolved by listing again: a changed password means it was applied."""
@@ -190,7 +231,7 @@ class Provisioner(object):
             except SendCleanError as exc:
                 if not exc.outcome_unknown:
                     raise
-                self.refresh()
+                self._relist_after(exc)
                 listed = (self.find(name) or {}).get('password')
                 if listed and old_password and listed != old_password:
                     self.warn('the resetSmtpPassword reply for %s was lost (%s); the listed password changed, '

@@ -5,6 +5,9 @@
 
 """The registry: a JSON file mapping playbook-chosen keys to SendClean-generated SMTP user names.
 
+It also remembers, per key, a create that was sent but never confirmed (``pending``: the limits it asked for),
+so that a later run adopts the user it may have made instead of creating a second one.
+
 SendClean generates user names and has no labels, so the registry is what lets a playbook say "the user of
 host web1" and get the same user on every run. It holds names only, never passwords. Writers (several
 forks at once) serialize on an exclusive lock on ``<path>.lock``; the file is replaced atomically, mode 0600.
@@ -32,26 +35,39 @@ class Registry(object):
     def __init__(self, path):
         self.path = os.path.abspath(os.path.expanduser(path))
         self._locked = False
-        self.records = self._load()
+        self.records, self.pending = self._load()
 
     def _load(self):
+        """(records, pending) from the file; both empty when it does not exist yet."""
         try:
             with open(self.path) as handle:
                 data = json.load(handle)
         except IOError as exc:
             if exc.errno == errno.ENOENT:
-                return {}
+                return {}, {}
             raise RegistryError('cannot read registry %s: %s' % (self.path, exc.strerror))
         except ValueError as exc:
             raise RegistryError('registry %s is not valid JSON (%s); restore it from a backup or remove it' % (self.path, exc))
         users = data.get('users') if isinstance(data, dict) else None
-        if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
+        pending = data.get('pending', {}) if isinstance(data, dict) else None
+        if (not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values())
+                or not isinstance(pending, dict) or not all(isinstance(v, list) and len(v) == 2 for v in pending.values())):
             raise RegistryError('registry %s is not a sendclean.mta registry (expected {"version": 1, "users": {key: name}})' % self.path)
-        return dict(users)
+        return dict(users), dict((key, tuple(limits)) for key, limits in pending.items())
 
     def name_of(self, key):
         """The user name recorded for key, or None."""
         return self.records.get(key)
+
+    def pending_of(self, key):
+        """The (total_limit, hourly_limit) of an unconfirmed create for key, or None."""
+        return self.pending.get(key)
+
+    def mark_pending(self, key, total_limit, hourly_limit):
+        """Remember, before sending it, that a create for key may be applied without our knowing (needs the lock)."""
+        self._require_lock()
+        self.pending[key] = (total_limit, hourly_limit)
+        self._write()
 
     def keys_by_name(self):
         """Name to key, for reporting which key a user belongs to."""
@@ -70,28 +86,35 @@ class Registry(object):
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
             self._locked = True
-            self.records = self._load()
+            self.records, self.pending = self._load()
             yield self
         finally:
             self._locked = False
             os.close(lock_fd)  # closing the descriptor releases the lock
 
     def record(self, key, name):
-        """Record key -> name and write the file now (the caller holds the lock). Returns True if it changed."""
+        """Record key -> name (settling any pending create) and write the file now. Returns True if the record changed."""
+        self._require_lock()
+        changed = self.records.get(key) != name
+        if changed or key in self.pending:
+            self.records[key] = name
+            self.pending.pop(key, None)
+            self._write()
+        return changed
+
+    def _require_lock(self):
         if not self._locked:
-            raise RegistryError('registry %s: record() needs the lock' % self.path)
-        if self.records.get(key) == name:
-            return False
-        self.records[key] = name
-        self._write()
-        return True
+            raise RegistryError('registry %s: writing needs the lock' % self.path)
 
     def _write(self):
         directory = os.path.dirname(self.path)
         fd, temp_path = tempfile.mkstemp(prefix='.registry-', dir=directory)
         try:
             with os.fdopen(fd, 'w') as handle:
-                json.dump({'version': FORMAT_VERSION, 'users': self.records}, handle, indent=2, sort_keys=True)
+                content = {'version': FORMAT_VERSION, 'users': self.records}
+                if self.pending:
+                    content['pending'] = dict((key, list(limits)) for key, limits in self.pending.items())
+                json.dump(content, handle, indent=2, sort_keys=True)
                 handle.write('\n')
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -192,6 +192,10 @@ class Simulator:
     def config(self):
         return self.admin("GET", "config")
 
+    def issued_secrets(self):
+        """Every password the simulator has issued since it started (rotated and reset-away ones too)."""
+        return self.admin("GET", "issued-secrets")["passwords"]
+
     def configure(self, **changes):
         """Change runtime config keys (quirks, faults, seed); return the whole config."""
         return self.admin("POST", "config", changes)

@@ -40,6 +40,9 @@ WRITE_CALLS = ("addSmtp", "editSmtp", "resetSmtpPassword")
 DROP_CALLS = ("addSmtp", "resetSmtpPassword")
 HTML_FAULT_STATUS = {"html502": 502, "html503": 503, "html504": 504}
 FAULT_KINDS = tuple(HTML_FAULT_STATUS) + ("json500", "429")
+# Off unless named in fault_kinds: an HTTP 200 whose body is cut off mid-JSON, as a broken proxy or service sends it.
+OPT_IN_FAULT_KINDS = ("garbage",)
+GARBAGE_BODY = b'{"status": "success", "message": "SMTP users li'
 ERROR_HTTP_STATUS = {"ValidationError": 400, "AuthenticationError": 401, "GeneralError": 500}
 USER_STATUSES = ("Enable", "Disable")
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -163,7 +166,7 @@ CONFIG_CHECKS = {
     "limits_as_strings": check_flag,
     "password_key": one_of("password", "smtp_password", "absent"),
     "fault_rate": check_probability,
-    "fault_kinds": list_of(FAULT_KINDS, allow_empty=False),
+    "fault_kinds": list_of(FAULT_KINDS + OPT_IN_FAULT_KINDS, allow_empty=False),
     "fault_calls": list_of(CALLS, allow_empty=True),
     "drop_rate": check_probability,
     "drop_calls": list_of(DROP_CALLS, allow_empty=True),
@@ -269,6 +272,8 @@ class SimulatorState:
         self._startup_config = copy.deepcopy(startup_config)
         self._state_file = state_file
         self._users = self._load_users()  # name -> user record; dicts keep creation order
+        # Every password handed out since this process started (or found in the state file), rotated ones too.
+        self._issued = [user["password"] for user in self._users.values()]
         self._call_handlers = {
             "addSmtp": self._add_smtp,
             "editSmtp": self._edit_smtp,
@@ -307,7 +312,7 @@ class SimulatorState:
 
     def _reset_counters(self):
         self._counts = dict.fromkeys(CALLS, 0)
-        self._faults = dict.fromkeys(FAULT_KINDS + ("drop",), 0)
+        self._faults = dict.fromkeys(FAULT_KINDS + OPT_IN_FAULT_KINDS + ("drop",), 0)
         self._errors = dict.fromkeys(ERROR_HTTP_STATUS, 0)
 
     def close(self):
@@ -349,6 +354,8 @@ class SimulatorState:
     def _fault_reply(self, fault):
         if fault in HTML_FAULT_STATUS:
             return html_reply(HTML_FAULT_STATUS[fault])
+        if fault == "garbage":
+            return Reply(200, "application/json", GARBAGE_BODY, {})
         if fault == "json500":
             return json_reply(500, self._error_body("GeneralError", "An unexpected error occurred"))
         return json_reply(429, self._error_body("GeneralError", "Too many requests"), {"Retry-After": str(self.config["retry_after"])})
@@ -434,7 +441,9 @@ class SimulatorState:
                 return name
 
     def _new_password(self):
-        return "".join(self._secret_rng.choice(PASSWORD_ALPHABET) for dummy in range(PASSWORD_LENGTH))
+        password = "".join(self._secret_rng.choice(PASSWORD_ALPHABET) for dummy in range(PASSWORD_LENGTH))
+        self._issued.append(password)
+        return password
 
     # --- admin operations ---
 
@@ -451,6 +460,10 @@ class SimulatorState:
     def user_records(self):
         with self.lock:
             return [{key: value for key, value in user.items() if key != "recent_sends"} for user in self._users.values()]
+
+    def issued_secrets(self):
+        with self.lock:
+            return list(self._issued)
 
     def current_config(self):
         with self.lock:
@@ -524,6 +537,11 @@ def admin_list_users(state, body):
     return {"users": state.user_records()}
 
 
+def admin_issued_secrets(state, body):
+    # Not cleared by /_sim/reset: a secrets audit needs every password a test run could have seen.
+    return {"passwords": state.issued_secrets()}
+
+
 def admin_get_config(state, body):
     return state.current_config()
 
@@ -556,6 +574,7 @@ ADMIN_ROUTES = {
     ("GET", "requests"): admin_requests,
     ("GET", "users"): admin_list_users,
     ("POST", "users"): admin_add_users,
+    ("GET", "issued-secrets"): admin_issued_secrets,
     ("GET", "config"): admin_get_config,
     ("POST", "config"): admin_update_config,
     ("POST", "reset"): admin_reset,

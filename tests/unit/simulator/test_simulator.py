@@ -293,6 +293,18 @@ def test_fault_kinds(sim, kind):
     assert sum(stats["errors"].values()) == 0
 
 
+def test_garbage_is_a_200_with_a_cut_off_json_body_and_only_when_asked(sim):
+    assert "garbage" not in sim.config()["fault_kinds"]
+    sim.configure(fault_rate=1.0, fault_kinds=["garbage"])
+    reply = call(sim, "listSmtp")
+    assert (reply.status, reply.content_type) == (200, "application/json")
+    with pytest.raises(ValueError):
+        reply.json()
+    assert call(sim, "addSmtp", total_limit=200, hourly_limit=20).status == 200
+    assert sim.users() == []
+    assert sim.requests()["faults"]["garbage"] == 2
+
+
 def test_json500_is_http_500_even_with_errors_at_200(sim):
     sim.configure(fault_rate=1.0, fault_kinds=["json500"], errors_at_200=True, error_type_key="type")
     reply = call(sim, "listSmtp")
@@ -393,6 +405,25 @@ def test_request_counters(sim):
     assert stats["counts"] == {"addSmtp": 1, "editSmtp": 1, "resetSmtpPassword": 0, "listSmtp": 1}
     assert (stats["total"], stats["writes"]) == (3, 2)
     assert stats["errors"] == {"ValidationError": 1, "AuthenticationError": 0, "GeneralError": 0}
+
+
+def test_issued_secrets_lists_every_password_ever_issued(sim):
+    created = add_user(sim)
+    bulk = sim.add_users(1, 10, 1)
+    bulk_password = [user["password"] for user in sim.users() if user["smtp_user_name"] == bulk[0]][0]
+    reset = call(sim, "resetSmtpPassword", smtp_user_name=created["smtp_user_name"]).json()
+    sim.reset()  # the users go, the record of what was issued stays
+    issued = sim.issued_secrets()
+    assert sim.users() == []
+    assert {created["smtp_password"], bulk_password, reset["smtp_password"]} <= set(issued)
+    assert len(issued) >= 3 and all(PASSWORD.fullmatch(password) for password in issued)
+    assert sim.requests()["total"] == 0  # admin requests are not counted
+
+
+def test_issued_secrets_include_the_passwords_of_a_restored_state(sim):
+    created = add_user(sim)
+    sim.restart()
+    assert created["smtp_password"] in sim.issued_secrets()
 
 
 def test_config_defaults_and_update(sim):

@@ -42,7 +42,7 @@ def test_missing_file_is_empty_and_created_private(tmp_path):
 
 
 def test_record_needs_the_lock(tmp_path):
-    with pytest.raises(RegistryError, match='needs the lock'):
+    with pytest.raises(RegistryError, match='writing needs the lock'):
         Registry(str(tmp_path / 'registry.json')).record('web1', 'smtp10000001')
 
 
