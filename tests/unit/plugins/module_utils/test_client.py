@@ -5,6 +5,8 @@
 
 """The API client against the running simulator: real HTTP, every quirk, error type and fault kind."""
 
+import os
+import re
 import socket
 import time
 
@@ -254,3 +256,10 @@ def test_html_404_is_a_transport_fault_with_the_status(simulator):
     assert (error.error_type, error.http_status) == ('Transport', 404)
     assert 'not a SendClean API answer (text/html)' in str(error)
     assert client.retried == 0
+
+
+def test_user_agent_version_is_the_collection_version():
+    galaxy = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'galaxy.yml')
+    with open(galaxy) as handle:
+        version = re.search(r'^version:\s*(\S+)', handle.read(), re.MULTILINE).group(1)
+    assert USER_AGENT.endswith('/' + version)
