@@ -83,7 +83,7 @@ class Simulator:
         if os.path.exists(port_file):
             os.unlink(port_file)  # a stale file would point at a dead server
         command = [sys.executable, SIMULATOR_SCRIPT, "--host", LISTEN_HOST, "--port", str(port), "--port-file", port_file,
-                   "--state", state_file, "--owner-id", owner_id, "--token", token, "--seed", str(seed)]
+                   "--state", state_file, "--owner-id", owner_id, "--token", token, "--seed", str(seed), "--exit-with-parent"]
         if tls_cert:
             command += ["--tls-cert", tls_cert, "--tls-key", tls_key]
         if config:

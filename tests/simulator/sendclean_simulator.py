@@ -707,6 +707,8 @@ def parse_args(argv):
     parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     parser.add_argument("--config", default="{}", help="initial runtime config as a JSON object (see /_sim/config)")
     parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started it ends, even if it never said so (a killed test run)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -726,6 +728,22 @@ def serve_tls(server, cert_file, key_file):
     server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 
 
+def exit_with_parent():
+    """Stop like SIGTERM does once the parent is gone (this process is then re-parented, so its ppid changes).
+
+    ansible-test runs each unit test in a forked process that ends with os._exit(), skipping fixture teardown;
+    without this, every such test would leave a simulator running.
+    """
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv=None):
     args = parse_args(argv)
     state = SimulatorState(args.owner_id, args.token, args.config, args.state)
@@ -734,6 +752,8 @@ def main(argv=None):
         serve_tls(server, args.tls_cert, args.tls_key)
     # SIGTERM unwinds serve_forever() in this main thread like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if args.exit_with_parent:
+        exit_with_parent()
     if args.port_file:
         write_file_atomically(args.port_file, "%d\n" % server.server_address[1])
     try:

@@ -551,3 +551,22 @@ def test_cli_run_passes_the_environment_and_the_exit_code(tmp_path):
     assert 'sendclean_token: "%s"' % DEFAULT_TOKEN in config_lines
     assert "export SENDCLEAN_TOKEN=%s" % DEFAULT_TOKEN in env_out.read_text().splitlines()
     assert stat.S_IMODE(os.stat(str(env_out)).st_mode) == 0o600
+
+
+def test_simulator_ends_with_the_process_that_started_it(tmp_path):
+    """A test process that dies without teardown (ansible-test forks each unit test) must not leave a simulator."""
+    script = ("import os, sys; sys.path.insert(0, %r); from harness import Simulator; "
+              "sim = Simulator().start(%r); print(sim.process.pid, flush=True); os._exit(0)") % (SIMULATOR_DIR, str(tmp_path))
+    pid = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=30).stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid) and "Z" not in process_state(pid):
+        time.sleep(0.1)
+    assert not os.path.exists("/proc/%d" % pid) or "Z" in process_state(pid), "the simulator outlived its parent"
+
+
+def process_state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
