@@ -98,7 +98,17 @@ class Provisioner(object):
                       registry_updated=OP_ADD in plan_.operations and spec.get('key') is not None)
         if self.check_mode:
             result['operations'] = list(plan_.operations)
-            return result
+        else:
+            self._execute_or_explain(spec, plan_, current, result)
+        # The unchanged password is known from the list in check mode too, so callers can predict their own changes.
+        if not result['password_changed'] and spec.get('return_password') and current is not None:
+            result['smtp_password'] = current['password']
+            if current['password'] is None:
+                self.warn('listSmtp carried no password for %s, so return_password has nothing to return; '
+                          'set reset_password=true to obtain a new one' % current['name'])
+        return result
+
+    def _execute_or_explain(self, spec, plan_, current, result):
         result['registry_updated'] = False
         try:
             self._execute(spec, plan_, current, result)
@@ -108,12 +118,6 @@ class Provisioner(object):
                 message += '; the registry remembers the create, so the next run for key %r adopts its user' % spec['key']
             raise ProvisionError(message, dict(result, api_error=exc.as_dict()))
         result['diff'] = {'before': plan_.before or {}, 'after': result['smtp_user'] or {}}
-        if result['smtp_password'] is None and spec.get('return_password') and current is not None:
-            result['smtp_password'] = current['password']
-            if current['password'] is None:
-                self.warn('listSmtp carried no password for %s, so return_password has nothing to return; '
-                          'set reset_password=true to obtain a new one' % current['name'])
-        return result
 
     def _resolve(self, spec):
         """The current user the spec refers to, or None when there is none (and creating one is allowed)."""

@@ -55,7 +55,10 @@ options:
     description:
       - A JSON file, on the host that runs the module, that maps each O(key) to its user name (never a password).
       - It is created if missing (mode V(0600), parent directories V(0700)), replaced atomically, and locked while
-        written, so parallel forks can share it. Keep it with the inventory, like C(known_hosts).
+        written through a C(<registry>.lock) file beside it, so parallel forks can share it. Keep the registry with
+        the inventory, like C(known_hosts); the lock file holds nothing and need not be kept.
+      - It also notes a create that was sent but never confirmed (C(pending)), so the next run adopts the user
+        that create made instead of creating a second one.
     type: path
   recreate_missing:
     description:
@@ -258,7 +261,8 @@ smtp_user:
 smtp_password:
   description:
     - The user's password, when it was generated in this run (create, reset or adoption) or O(return_password=true).
-    - V(null) otherwise, and always in check mode.
+    - V(null) otherwise. In check mode only an unchanged password is returned (with O(return_password=true)), so a
+      caller can predict whether what it writes with the password would change.
   returned: when O(users) is not given
   type: str
   sample: null
