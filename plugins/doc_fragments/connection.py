@@ -35,6 +35,8 @@ options:
       - The full base URL of the API, for example V(https://api.us1-mta1.sendclean.net/v1.0/) or a local
         simulator's V(http://127.0.0.1:8025/v1.0/). It overrides O(app_domain).
       - If not set, the value of the E(SENDCLEAN_API_URL) environment variable is used.
+      - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, in a
+        C(CONNECT) tunnel, unless E(NO_PROXY) lists the host.
     type: str
   validate_certs:
     description:
@@ -43,7 +45,8 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to trust instead of the system bundle, for an API behind a private CA.
+      - A PEM file of CA certificates to trust instead of the system's CA certificates, for an API behind a private CA
+        or a TLS-intercepting proxy.
       - If not set, the value of the E(SENDCLEAN_CA_PATH) environment variable is used.
     type: path
   timeout:
@@ -60,8 +63,6 @@ options:
         other failures of those two are resolved by listing the users again (see the modules' notes).
     type: int
     default: 3
-requirements:
-  - requests (Python library on the host that runs the module)
 '''
 
     ACTIONGROUP = r'''

@@ -10,11 +10,12 @@ The argument spec here is mirrored by the ``sendclean.mta.connection`` doc fragm
 
 import copy
 import re
+import urllib.parse
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import (
-    REQUESTS_IMPORT_ERROR, SendCleanClient, SendCleanError, base_url,
+    SendCleanClient, SendCleanError, base_url,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError
@@ -44,7 +45,7 @@ def connection_errors(params):
     api_url, app_domain = params['api_url'], params['app_domain']
     if not api_url and not app_domain:
         errors.append('one of app_domain and api_url is required (or SENDCLEAN_APP_DOMAIN / SENDCLEAN_API_URL in the environment)')
-    if api_url and not re.match(r'^https?://[^/\s]+', api_url):
+    if api_url and not valid_url(api_url):
         errors.append('api_url must be a full URL with scheme, for example https://api.us1-mta1.sendclean.net/v1.0/, got %r' % api_url)
     if not api_url and app_domain and not HOSTNAME.match(app_domain):
         errors.append('app_domain must be a host name such as us1-mta1.sendclean.net (no scheme or path; '
@@ -54,6 +55,16 @@ def connection_errors(params):
     if params['retries'] < 0:
         errors.append('retries must be 0 or more, got %s' % params['retries'])
     return errors
+
+
+def valid_url(url):
+    """Whether url is an http(s) URL with a host and, if any, a numeric port."""
+    if not re.match(r'^https?://[^/\s]+', url):
+        return False
+    try:
+        return isinstance(urllib.parse.urlsplit(url).port, (int, type(None)))
+    except ValueError:  # .port raises it for a port that is not a number from 0 to 65535
+        return False
 
 
 class AnsibleSendClean(object):
@@ -72,8 +83,6 @@ class AnsibleSendClean(object):
         kwargs = dict(self.module_kwargs)
         kwargs['required_one_of'] = list(kwargs.get('required_one_of', [])) + [('app_domain', 'api_url')]
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        if REQUESTS_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         errors = connection_errors(self.module.params)
         if errors:
             self.module.fail_json(msg='; '.join(errors))

@@ -93,7 +93,7 @@ class Provisioner(object):
         """Bring one desired user about; returns its result dict (see the module's RETURN)."""
         current = self._resolve(spec)
         plan_ = plan(spec, current)
-        result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_),
+        result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_.before, plan_.after),
                       password_changed=OP_RESET in plan_.operations or OP_ADD in plan_.operations,
                       registry_updated=OP_ADD in plan_.operations and spec.get('key') is not None)
         if self.check_mode:
@@ -117,7 +117,7 @@ class Provisioner(object):
             if exc.outcome_unknown and spec.get('key') is not None and self.registry.pending_of(spec['key']):
                 message += '; the registry remembers the create, so the next run for key %r adopts its user' % spec['key']
             raise ProvisionError(message, dict(result, api_error=exc.as_dict()))
-        result['diff'] = {'before': plan_.before or {}, 'after': result['smtp_user'] or {}}
+        result['diff'] = diff_of(plan_.before, result['smtp_user'])  # with the name a create got
 
     def _resolve(self, spec):
         """The current user the spec refers to, or None when there is none (and creating one is allowed)."""

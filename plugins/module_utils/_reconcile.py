@@ -118,6 +118,6 @@ def adoption_candidates(names_before, users_after, total_limit, hourly_limit):
             and user['total_limit'] == total_limit and user['hourly_limit'] == hourly_limit]
 
 
-def diff_of(plan_):
-    """Ansible's before/after diff for a plan; passwords are never part of it."""
-    return {'before': plan_.before or {}, 'after': plan_.after or {}}
+def diff_of(before, after):
+    """Ansible's before/after diff of two public views (None: no user); passwords are never part of it."""
+    return {'before': before or {}, 'after': after or {}}

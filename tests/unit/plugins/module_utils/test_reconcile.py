@@ -74,7 +74,7 @@ def test_disabled_missing_user_is_a_no_op():
     result = plan(spec(key='web1', state='disabled'), None)
     assert result.operations == []
     assert result.after is None
-    assert diff_of(result) == {'before': {}, 'after': {}}
+    assert diff_of(result.before, result.after) == {'before': {}, 'after': {}}
 
 
 def test_create_is_one_add():
@@ -110,7 +110,7 @@ def test_public_view_never_carries_a_password():
 
 def test_diff_has_no_password():
     result = plan(spec(name='smtp10000001', reset_password=True), user(password='Secret0001'))
-    assert 'Secret0001' not in repr(diff_of(result))
+    assert 'Secret0001' not in repr(diff_of(result.before, result.after))
 
 
 @pytest.mark.parametrize('options, message', [

@@ -111,9 +111,9 @@ def expired_sim(pki, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def clean(https_sim, monkeypatch):
-    """An empty account; no CA bundle from the environment (requests reads these two, see the defect tests)."""
+    """An empty account; no CA bundle from the environment (OpenSSL reads these two, see the last tests)."""
     https_sim.reset()
-    for variable in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SENDCLEAN_CA_PATH'):
+    for variable in ('SSL_CERT_FILE', 'SSL_CERT_DIR', 'SENDCLEAN_CA_PATH'):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -201,14 +201,19 @@ def test_expired_certificate_message_says_expired(expired_sim, pki):
     assert 'expired' in message and 'set ca_path' not in message
 
 
-# requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a Session's verify setting (only a per-request verify
-# wins), and such variables are common on corporate machines and CI runners.
-@pytest.mark.parametrize('variable', ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
-def test_ca_path_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch, variable):
-    monkeypatch.setenv(variable, pki['other_ca'])
+# OpenSSL reads SSL_CERT_FILE / SSL_CERT_DIR for its default CAs, and such variables are common on corporate machines
+# and CI runners: ca_path must be the only trust anchor when given, and validate_certs=false must not verify at all.
+def test_ca_path_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch):
+    monkeypatch.setenv('SSL_CERT_FILE', pki['other_ca'])
     assert client(https_sim, ca_path=pki['ca']).list_users() == []
 
 
+def test_a_ca_bundle_from_the_environment_is_not_trusted_beside_ca_path(https_sim, pki, monkeypatch):
+    monkeypatch.setenv('SSL_CERT_FILE', pki['ca'])
+    with pytest.raises(SendCleanError, match='is not trusted'):
+        client(https_sim, ca_path=pki['other_ca']).list_users()
+
+
 def test_validate_certs_false_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch):
-    monkeypatch.setenv('REQUESTS_CA_BUNDLE', pki['other_ca'])
+    monkeypatch.setenv('SSL_CERT_FILE', pki['other_ca'])
     assert client(https_sim, validate_certs=False).list_users() == []

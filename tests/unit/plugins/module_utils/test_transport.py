@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The client's transport (the standard library's http.client): keep-alive, proxies, no third-party imports."""
+
+import base64
+import os
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient, SendCleanError
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'simulator'))
+
+from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
+
+PROXY_VARIABLES = ('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy')
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_environment(monkeypatch):
+    for variable in PROXY_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+
+
+def client_for(sim, retries=0):
+    return SendCleanClient(sim.owner_id, sim.token, sim.api_url, timeout=5, retries=retries, sleep=lambda seconds: None)
+
+
+class TunnelHandler(socketserver.BaseRequestHandler):
+    """A CONNECT proxy: records each tunnel's request head, then relays bytes both ways."""
+
+    def handle(self):
+        head = b''
+        while b'\r\n\r\n' not in head:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        self.server.heads.append(head.decode('latin-1'))
+        target = head.split(b' ')[1].decode('ascii')
+        host, port = target.rsplit(':', 1)
+        with socket.create_connection((host, int(port))) as upstream:
+            self.request.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
+            relay = threading.Thread(target=pipe, args=(upstream, self.request), daemon=True)
+            relay.start()
+            pipe(self.request, upstream)
+            relay.join(5)
+
+
+def pipe(source, destination):
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            destination.sendall(data)
+        destination.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0), TunnelHandler)
+    server.daemon_threads = True
+    server.heads = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_one_connection_serves_every_call_of_a_run(simulator):
+    client = client_for(simulator)
+    name, _password = client.add_user(10, 1)
+    client.edit_user(name, hourly_limit=2)
+    connection = client._connection  # pylint: disable=protected-access
+    assert len(client.list_users()) == 1
+    assert client._connection is connection  # pylint: disable=protected-access
+
+
+def test_a_connection_the_server_closed_is_replaced_before_a_write(tmp_path):
+    with Simulator().start(str(tmp_path / 'sim')) as sim:
+        client = client_for(sim)
+        assert client.list_users() == []
+        sim.restart()  # closes the idle keep-alive connection from the server's side
+        client.add_user(10, 1)  # never retried (retries=0), so it must go out on a new connection
+        assert sim.requests()['counts']['addSmtp'] == 1
+        assert len(sim.users()) == 1
+
+
+def test_requests_go_through_the_proxy_of_the_environment_in_a_tunnel(proxy, monkeypatch, simulator):
+    monkeypatch.setenv('HTTP_PROXY', 'http://user:p%%40ss@127.0.0.1:%d' % proxy.server_address[1])
+    assert client_for(simulator).list_users() == []
+    assert len(proxy.heads) == 1
+    request_line, headers = proxy.heads[0].split('\r\n', 1)
+    assert request_line.startswith('CONNECT 127.0.0.1:%d ' % simulator.port)
+    assert 'Proxy-Authorization: Basic %s' % base64.b64encode(b'user:p@ss').decode('ascii') in headers
+    assert simulator.token not in proxy.heads[0], 'the tunnel request never carries the token'
+
+
+def test_no_proxy_bypasses_the_proxy(proxy, monkeypatch, simulator):
+    monkeypatch.setenv('HTTP_PROXY', 'http://127.0.0.1:%d' % proxy.server_address[1])
+    monkeypatch.setenv('NO_PROXY', 'localhost,127.0.0.1')
+    assert client_for(simulator).list_users() == []
+    assert proxy.heads == []
+
+
+def test_an_unreachable_proxy_is_named_and_nothing_was_sent(monkeypatch, simulator):
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv('http_proxy', '127.0.0.1:%d' % port)
+    with pytest.raises(SendCleanError) as caught:
+        client_for(simulator).add_user(10, 1)
+    assert 'through the proxy 127.0.0.1:%d' % port in str(caught.value)
+    assert not caught.value.outcome_unknown
+    assert simulator.requests()['total'] == 0
+
+
+def test_the_client_needs_no_third_party_package(simulator):
+    """The modules run in any ansible-core environment: the client works with requests and urllib3 unimportable."""
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
+    script = '\n'.join([
+        'import sys',
+        'sys.modules.update(dict.fromkeys(["requests", "urllib3", "certifi"]))  # None: importing them fails',
+        'from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient',
+        'print(len(SendCleanClient(*sys.argv[1:4]).list_users()))',
+    ])
+    simulator.add_users(2, 10, 1)
+    done = subprocess.run([sys.executable, '-c', script, simulator.owner_id, simulator.token, simulator.api_url],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections), check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, '2'), done.stderr[-2000:]
