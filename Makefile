@@ -64,7 +64,7 @@ demo-relay:
 # A benchmark, not a test: it is never part of `make test`, and it exits 1 when a target is missed.
 bench: stage
 	$(BIN)/python tests/bench/bench.py --collections $(COLLECTIONS) --python $(BIN)/python --runs $(BENCH_RUNS) \
-		--out docs/benchmark-results.json
+		--out docs/benchmark-results.json --summary docs/benchmarks.md
 
 BENCH_RUNS ?= 3
 
