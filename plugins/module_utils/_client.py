@@ -321,11 +321,13 @@ class Endpoint(object):
         if proxy and urllib.request.proxy_bypass_environment(parts.netloc):
             proxy = None
         self.proxy = urllib.parse.urlsplit(proxy if '://' in proxy else 'http://' + proxy) if proxy else None
-        self.via = ' through the proxy %s:%s' % (self.proxy.hostname, self.proxy.port or 80) if self.proxy else ''
+        # Where the TCP connection goes: the proxy, when there is one.
+        self.address = (self.proxy.hostname, self.proxy.port or 80) if self.proxy else (self.host, self.port)
+        self.via = ' through the proxy %s:%s' % self.address if self.proxy else ''
 
     def connect(self, timeout):
         """An open connection, the TLS handshake done; raises OSError when none can be made."""
-        host, port = (self.host, self.port) if self.proxy is None else (self.proxy.hostname, self.proxy.port or 80)
+        host, port = self.address
         if self.context is None:
             connection = http.client.HTTPConnection(host, port, timeout=timeout)
         else:

@@ -58,13 +58,12 @@ def connection_errors(params):
 
 
 def valid_url(url):
-    """Whether url is an http(s) URL with a host and, if any, a numeric port."""
-    if not re.match(r'^https?://[^/\s]+', url):
-        return False
+    """Whether url is an http(s) URL with a host and, if it names one, a port from 0 to 65535."""
     try:
-        return isinstance(urllib.parse.urlsplit(url).port, (int, type(None)))
-    except ValueError:  # .port raises it for a port that is not a number from 0 to 65535
+        urllib.parse.urlsplit(url).port  # pylint: disable=expression-not-assigned
+    except ValueError:  # what .port raises for a port that is not a number from 0 to 65535
         return False
+    return re.match(r'^https?://[^/\s]+', url) is not None
 
 
 class AnsibleSendClean(object):
