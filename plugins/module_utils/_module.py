@@ -66,6 +66,18 @@ def valid_url(url):
     return re.match(r'^https?://[^/\s]+', url) is not None
 
 
+def client_from_params(params, warn):
+    """The client for validated connection options (see connection_errors); ``warn`` takes a message."""
+    if not params['validate_certs']:
+        warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
+    return SendCleanClient(
+        owner_id=params['owner_id'].strip(), token=params['token'].strip(),
+        url=base_url(params['app_domain'], params['api_url']),
+        validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+        timeout=params['timeout'], retries=params['retries'],
+    )
+
+
 class AnsibleSendClean(object):
     """Base of this collection's modules: builds the AnsibleModule and the client, and reports failures.
 
@@ -85,15 +97,7 @@ class AnsibleSendClean(object):
         errors = connection_errors(self.module.params)
         if errors:
             self.module.fail_json(msg='; '.join(errors))
-        params = self.module.params
-        if not params['validate_certs']:
-            self.module.warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
-        self.client = SendCleanClient(
-            owner_id=params['owner_id'].strip(), token=params['token'].strip(),
-            url=base_url(params['app_domain'], params['api_url']),
-            validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-            timeout=params['timeout'], retries=params['retries'],
-        )
+        self.client = client_from_params(self.module.params, self.module.warn)
 
     def run(self):
         """The module's work; returns the result dict for exit_json."""

@@ -12,7 +12,7 @@ listing again and adopting the one new user, and a lost reset by comparing passw
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_ENABLE, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
-    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, diff_of, differences, plan,
+    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, create_limits, diff_of, differences, plan,
     require_create_limits,
 )
 
@@ -164,7 +164,7 @@ class Provisioner(object):
         A create an earlier run sent for this key without learning its outcome is adopted first. A lost reply is
         settled by listing again: adopt the one new user with the requested limits, or add once more.
         """
-        key, limits = spec.get('key'), (spec['total_limit'], spec['hourly_limit'])
+        key, limits = spec.get('key'), create_limits(spec)
         if key is not None and self.registry.pending_of(key):
             adopted = self._adopt_pending(key)
             if adopted:

@@ -86,14 +86,23 @@ def plan(spec, current):
     if current is None and spec['state'] == STATE_DISABLED:
         return Plan(None, None, [], {})
     if current is None:
-        created = {'name': None, 'status': STATUS_ENABLE, 'total_limit': wanted['total_limit'],
-                   'hourly_limit': wanted['hourly_limit']}
+        total_limit, hourly_limit = create_limits(spec)
+        created = {'name': None, 'status': STATUS_ENABLE, 'total_limit': total_limit, 'hourly_limit': hourly_limit}
         edit = differences(wanted, created)
         operations = [OP_ADD] + ([OP_EDIT] if edit else [])
         return Plan(None, public_view(dict(created, **edit)), operations, edit)
     edit = differences(wanted, current)
     operations = ([OP_EDIT] if edit else []) + ([OP_RESET] if spec.get('reset_password') else [])
     return Plan(public_view(current), public_view(dict(current, **edit)), operations, edit)
+
+
+def create_limits(spec):
+    """The limits addSmtp is sent with: ``create_limits`` when the spec has them, else the wanted limits.
+
+    A caller that must recognise its own create after a lost reply sends one-off limits (a marker no other
+    create uses) and lets the edit that follows set the wanted ones.
+    """
+    return tuple(spec.get('create_limits') or (spec.get('total_limit'), spec.get('hourly_limit')))
 
 
 def differences(wanted, current):

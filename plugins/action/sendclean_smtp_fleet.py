@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action of sendclean.mta.sendclean_smtp_fleet: one listSmtp for the hosts of a play batch, each host its own result.
+
+Every host runs the task; the first host of the batch whose request names the same connection (the leader) lists
+the account once and makes the writes for all of them, on the controller. The others return at once, naming their
+leader, and take their own result from it in the next task. No run_once: that is decided by the first host of the
+play alone, so a role-level ``when`` false for that host would skip the call for everyone.
+"""
+
+import contextlib
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._module import (
+    CONNECTION_ARGUMENT_SPEC, client_from_params, connection_errors,
+)
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner, ProvisionError, empty_result
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import OP_ADD, InputError
+from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry, RegistryError
+from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import claimed_names, decide, unclaimed_users
+
+FLEET_ARGUMENT_SPEC = dict(
+    CONNECTION_ARGUMENT_SPEC,
+    request_fact={'type': 'str', 'default': 'sendclean_smtp_request'},
+    registry={'type': 'path'},
+    disable_unclaimed={'type': 'bool', 'default': False},
+)
+
+
+class ActionModule(ActionBase):
+    """See the module documentation in plugins/modules/sendclean_smtp_fleet.py."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        dummy, params = self.validate_argument_spec(argument_spec=FLEET_ARGUMENT_SPEC)
+        requests = self._group(task_vars, params['request_fact'])
+        leader = next(iter(requests))
+        if leader != task_vars['inventory_hostname']:
+            result.update(changed=False, fleet={'leader': leader})
+            return result
+        errors = connection_errors(params)
+        if params['disable_unclaimed']:
+            errors.extend(self._incomplete_scope(task_vars, requests))
+        if errors:
+            raise AnsibleActionFail('; '.join(errors))
+        warnings = result.setdefault('warnings', [])
+        client = client_from_params(params, warnings.append)
+        registry = Registry(params['registry']) if params['registry'] else None
+        provisioner = Provisioner(client, None, self._task.check_mode, warnings.append)
+        lock = registry.locked() if registry is not None and not self._task.check_mode else contextlib.nullcontext()
+        try:
+            with lock:
+                provisioner.refresh()
+                fleet = ensure_fleet(provisioner, registry, requests, params['disable_unclaimed'])
+        except (SendCleanError, RegistryError) as exc:
+            raise AnsibleActionFail(str(exc))
+        fleet['leader'] = leader
+        result.update(changed=bool(fleet['disabled']), fleet=fleet)
+        return result
+
+    def _group(self, task_vars, request_fact):
+        """This host's request and those of the batch's hosts with the same connection, in batch order (leader first)."""
+        own = task_vars.get(request_fact)
+        if not isinstance(own, dict) or not own.get('connection'):
+            raise AnsibleActionFail('%s is not set for %s: describe the host\'s SMTP user in that fact first'
+                                    % (request_fact, task_vars['inventory_hostname']))
+        hostvars = task_vars['hostvars']
+        group = {}
+        for host in task_vars['ansible_play_batch']:
+            request = own if host == task_vars['inventory_hostname'] else hostvars[host].get(request_fact)
+            if isinstance(request, dict) and request.get('connection') == own['connection']:
+                group[host] = request
+                if host == task_vars['inventory_hostname'] and len(group) > 1:
+                    break  # not the leader: the rest of the batch is the leader's business
+        return group
+
+    @staticmethod
+    def _incomplete_scope(task_vars, requests):
+        """Why this play cannot tell unclaimed users from users of hosts it does not see, if it cannot."""
+        if task_vars.get('ansible_limit'):
+            return ['disable_unclaimed is refused under --limit: the play sees only part of the fleet, so the users of '
+                    'the other hosts would look unclaimed; run it without --limit']
+        missing = sorted(set(task_vars['ansible_play_hosts_all']) - set(requests))
+        if missing:
+            return ['disable_unclaimed is refused: %d host(s) of the play are not in this call (serial, a when '
+                    'condition, or another account): %s; run it over the whole fleet at once'
+                    % (len(missing), ', '.join(missing[:10]))]
+        return []
+
+
+def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
+    """Decide and ensure every host's user against the provisioner's snapshot. Returns the fleet result."""
+    records = dict(registry.records) if registry is not None else {}
+    claimed = claimed_names(requests.values(), records)
+    hosts = {}
+    for host, request in requests.items():
+        registry_name = records.get(request.get('key')) if request.get('key') is not None else None
+        hosts[host] = ensure_host(provisioner, decide(request, provisioner.users, registry_name, claimed))
+        name = (hosts[host]['smtp_user'] or {}).get('name')
+        if name:
+            claimed.add(name)
+            if registry is not None and request.get('key') is not None and not provisioner.check_mode:
+                registry.record(request['key'], name)
+    unclaimed = unclaimed_users(provisioner.users.values(), claimed)
+    disabled = []
+    if disable_unclaimed:
+        for user in unclaimed:
+            provisioner.apply({'name': user['name'], 'state': 'disabled'})
+            disabled.append(user['name'])
+    return {'hosts': hosts, 'unclaimed': unclaimed, 'disabled': disabled}
+
+
+def ensure_host(provisioner, decision):
+    """One host's result: the Provisioner's fields, plus origin, note, and whether a create may have been applied."""
+    result = dict(empty_result(), origin=decision.origin, note=decision.note, failed=False, create_unsettled=False)
+    if decision.error:
+        return dict(result, failed=True, msg=decision.error)
+    if decision.spec is None:
+        return result
+    try:
+        result.update(provisioner.apply(decision.spec))
+    except (ProvisionError, InputError) as exc:
+        result.update(getattr(exc, 'result', {}), failed=True, msg=str(exc))
+    result.pop('diff', None)
+    # A create that failed may still have been applied: the host keeps its pending marker, so the next run adopts it.
+    result['create_unsettled'] = result['failed'] and OP_ADD in result['operations']
+    return result
