@@ -54,10 +54,10 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('; '.join(errors))
         warnings = result.setdefault('warnings', [])
         client = client_from_params(params, warnings.append)
-        registry = Registry(params['registry']) if params['registry'] else None
         provisioner = Provisioner(client, None, self._task.check_mode, warnings.append)
-        lock = registry.locked() if registry is not None and not self._task.check_mode else contextlib.nullcontext()
         try:
+            registry = Registry(params['registry']) if params['registry'] else None
+            lock = registry.locked() if registry is not None and not self._task.check_mode else contextlib.nullcontext()
             with lock:
                 provisioner.refresh()
                 fleet = ensure_fleet(provisioner, registry, requests, params['disable_unclaimed'])
@@ -114,8 +114,12 @@ def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
     disabled = []
     if disable_unclaimed:
         for user in unclaimed:
-            provisioner.apply({'name': user['name'], 'state': 'disabled'})
-            disabled.append(user['name'])
+            try:
+                provisioner.apply({'name': user['name'], 'state': 'disabled'})
+            except ProvisionError as exc:  # the hosts' results stand; the user stays in the report
+                provisioner.warn('could not disable unclaimed SMTP user %s: %s' % (user['name'], exc))
+            else:
+                disabled.append(user['name'])
     return {'hosts': hosts, 'unclaimed': unclaimed, 'disabled': disabled}
 
 
@@ -132,5 +136,7 @@ def ensure_host(provisioner, decision):
         result.update(getattr(exc, 'result', {}), failed=True, msg=str(exc))
     result.pop('diff', None)
     # A create that failed may still have been applied: the host keeps its pending marker, so the next run adopts it.
-    result['create_unsettled'] = result['failed'] and OP_ADD in result['operations']
+    # Only a refusal the service answered (api_error says the outcome is known) proves it was not.
+    result['create_unsettled'] = (result['failed'] and OP_ADD in result['operations']
+                                  and (result.get('api_error') or {}).get('outcome_unknown', True))
     return result

@@ -152,13 +152,14 @@ class HostRecord(object):
         self.users, self.pending = {}, {}
 
     @contextlib.contextmanager
-    def locked(self, create):
-        """Hold the record's lock (beside it) and load it; without ``create`` a missing directory is not made."""
+    def locked(self, write):
+        """Load the record; to ``write`` it, hold its lock (a file beside it), making the directory if needed."""
         directory = os.path.dirname(self.path)
+        if not write:
+            self._load()
+            yield self
+            return
         if not os.path.isdir(directory):
-            if not create:
-                yield self
-                return
             os.makedirs(directory, 0o700)
         lock_fd = os.open(os.path.join(directory, '.%s.lock' % os.path.basename(self.path)), os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -270,7 +271,7 @@ def main():
     writes = params['operation'] != 'read' and not module.check_mode
     try:
         credentials = read_credentials(params['credentials_path'])
-        with record.locked(create=writes):
+        with record.locked(write=writes):
             name = held_user(record, params['slot'], credentials)
             changed, run, busy = change_record(record, params, name, time.time(), module.check_mode)
             if changed and not module.check_mode:

@@ -16,7 +16,7 @@ description:
     (C(hostvars[leader]) of the registered variable) in the next task.
   - No C(run_once) is involved, so a C(when) condition that is false for some hosts, a conditional C(include_role),
     C(--limit) and C(serial) all work; hosts that do not run the task are not part of the call.
-  - Each host first describes its user in the fact named by O(request_fact) (see the role's C(tasks/smtp_user.yml)):
+  - Each host first describes its user in the fact named by O(request_fact) (see the role's C(tasks/smtp_user.yml)) -
     a key or a pinned name, the state, the limits the inventory sets, and what the host itself holds (its recorded
     user, whether it has that user's password, a create it marked pending). Which user a host gets, in order - the
     pinned one; the one the host holds; the one O(registry) records for its key; the unclaimed user that carries the
@@ -72,7 +72,7 @@ options:
     description:
       - Disable the account's enabled users that no host of the call and no registry record claims.
       - Refused, before any request, under C(--limit) and whenever some host of the play is not in the call
-        (C(serial), a C(when) that is false for it, another account): the play must see the whole fleet.
+        (C(serial), a C(when) that is false for it, another account), since the play must see the whole fleet.
     type: bool
     default: false
 notes:

@@ -199,10 +199,6 @@ def test_disable_unclaimed_disables_exactly_the_unclaimed_users(simulator, provi
     assert simulator.requests()['counts']['editSmtp'] == len(orphans)
 
 
-@pytest.mark.xfail(strict=True, raises=ProvisionError, reason=(
-    'ensure_fleet lets the ProvisionError of a failed disable escape (the action catches only SendCleanError and '
-    'RegistryError): the results of all hosts are lost, including a user created in the same run, whose name and '
-    'password no host then records'))
 def test_a_failed_disable_of_an_unclaimed_user_keeps_the_hosts_results(simulator, provisioner):
     [orphan] = simulator.add_users(1, 300, 30)
     # The marker carries the wanted limits, so the create needs no edit; every edit (the disable) then fails.
@@ -308,10 +304,6 @@ def test_a_host_with_nothing_to_ensure_succeeds_without_a_request(simulator, pro
     assert simulator.requests()['total'] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'ensure_host sets create_unsettled whenever a failed result lists "add", but Provisioner._add lists it before '
-    'sending: a create the service provably refused (429, nothing applied, api_error.outcome_unknown false) is '
-    'reported as "may have been applied" and the host keeps its marker as unsettled (low impact)'))
 def test_a_create_the_service_provably_refused_is_not_unsettled(simulator, provisioner):
     provisioner.refresh()
     simulator.configure(fault_rate=1.0, fault_kinds=['429'], fault_calls=['addSmtp'], retry_after=0)
