@@ -14,7 +14,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.sendclean.mta.plugins.action.sendclean_smtp_fleet import ActionModule, ensure_fleet, ensure_host
 from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient
-from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, Provisioner
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import Decision
 
