@@ -68,7 +68,11 @@ class ActionModule(ActionBase):
         return result
 
     def _group(self, task_vars, request_fact):
-        """This host's request and those of the batch's hosts with the same connection, in batch order (leader first)."""
+        """The requests of the batch's hosts with this host's connection, in batch order: the leader's first.
+
+        A host that is not the leader gets its leader's alone: it looks no further than the first host of its
+        connection (most often the batch's first host), so a batch of n hosts costs n lookups, not n squared.
+        """
         own = task_vars.get(request_fact)
         if not isinstance(own, dict) or not own.get('connection'):
             raise AnsibleActionFail('%s is not set for %s: describe the host\'s SMTP user in that fact first'
@@ -79,8 +83,8 @@ class ActionModule(ActionBase):
             request = own if host == task_vars['inventory_hostname'] else hostvars[host].get(request_fact)
             if isinstance(request, dict) and request.get('connection') == own['connection']:
                 group[host] = request
-                if host == task_vars['inventory_hostname'] and len(group) > 1:
-                    break  # not the leader: the rest of the batch is the leader's business
+                if host != task_vars['inventory_hostname'] and len(group) == 1:
+                    break  # another host leads: the rest of the batch is its business
         return group
 
     @staticmethod

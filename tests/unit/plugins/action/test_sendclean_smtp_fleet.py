@@ -341,7 +341,7 @@ def group(host, requests, **options):
 def test_the_first_host_of_the_batch_with_the_connection_leads_for_all_of_them():
     requests = {'h1': None, 'h2': request('h2'), 'h3': dict(request('h3'), connection='account-2'), 'h4': request('h4')}
     assert group('h2', requests) == ['h2', 'h4']  # h1 skipped the role; h3 uses another account
-    assert group('h4', requests) == ['h2', 'h4']  # not the leader: h2 is its first host
+    assert group('h4', requests) == ['h2']  # not the leader: it looks no further than h2, its leader
     assert group('h3', requests) == ['h3']
 
 
