@@ -41,18 +41,25 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        try:
+            result.update(self._ensure(task_vars))
+        except AnsibleActionFail as exc:
+            # A failed result rather than an error, so that failed_when can hand the reason to each host of the call.
+            result.update(failed=True, msg=exc.message)
+        return result
+
+    def _ensure(self, task_vars):
         dummy, params = self.validate_argument_spec(argument_spec=FLEET_ARGUMENT_SPEC)
         requests = self._group(task_vars, params['request_fact'])
         leader = next(iter(requests))
         if leader != task_vars['inventory_hostname']:
-            result.update(changed=False, fleet={'leader': leader})
-            return result
+            return {'changed': False, 'fleet': {'leader': leader}}
         errors = connection_errors(params)
         if params['disable_unclaimed']:
             errors.extend(self._incomplete_scope(task_vars, requests))
         if errors:
             raise AnsibleActionFail('; '.join(errors))
-        warnings = result.setdefault('warnings', [])
+        warnings = []
         client = client_from_params(params, warnings.append)
         provisioner = Provisioner(client, None, self._task.check_mode, warnings.append)
         try:
@@ -64,8 +71,7 @@ class ActionModule(ActionBase):
         except (SendCleanError, RegistryError) as exc:
             raise AnsibleActionFail(str(exc))
         fleet['leader'] = leader
-        result.update(changed=bool(fleet['disabled']), fleet=fleet)
-        return result
+        return {'changed': bool(fleet['disabled']), 'fleet': fleet, 'warnings': warnings}
 
     def _group(self, task_vars, request_fact):
         """The requests of the batch's hosts with this host's connection, in batch order: the leader's first.
