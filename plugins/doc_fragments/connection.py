@@ -35,8 +35,9 @@ options:
       - The full base URL of the API, for example V(https://api.us1-mta1.sendclean.net/v1.0/) or a local
         simulator's V(http://127.0.0.1:8025/v1.0/). It overrides O(app_domain).
       - If not set, the value of the E(SENDCLEAN_API_URL) environment variable is used.
-      - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, in a
-        C(CONNECT) tunnel, unless E(NO_PROXY) lists the host.
+      - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, unless
+        E(NO_PROXY) lists the host, as the Python library C(requests) reads them; for an C(https) URL the proxy
+        only relays a C(CONNECT) tunnel and never sees the token.
     type: str
   validate_certs:
     description:
@@ -45,8 +46,8 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to trust instead of the system's CA certificates, for an API behind a private CA
-        or a TLS-intercepting proxy.
+      - A PEM file of CA certificates to trust instead of the CA bundle of C(requests), for an API behind a private CA
+        or a TLS-intercepting proxy. It is the only trust anchor then, whatever E(REQUESTS_CA_BUNDLE) says.
       - If not set, the value of the E(SENDCLEAN_CA_PATH) environment variable is used.
     type: path
   timeout:

@@ -12,10 +12,10 @@ import copy
 import re
 import urllib.parse
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import (
-    SendCleanClient, SendCleanError, base_url,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SendCleanClient, SendCleanError, base_url,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError
@@ -82,6 +82,8 @@ class AnsibleSendClean(object):
         kwargs = dict(self.module_kwargs)
         kwargs['required_one_of'] = list(kwargs.get('required_one_of', [])) + [('app_domain', 'api_url')]
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         errors = connection_errors(self.module.params)
         if errors:
             self.module.fail_json(msg='; '.join(errors))

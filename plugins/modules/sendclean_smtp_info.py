@@ -14,6 +14,8 @@ description:
     users in no record (RV(unregistered)) and records whose user no longer exists (RV(missing)).
 author:
   - SendClean MTA collection maintainers (@sendclean)
+requirements:
+  - requests (the Python library, on the host that runs the module)
 extends_documentation_fragment:
   - sendclean.mta.connection
   - sendclean.mta.connection.actiongroup

@@ -23,6 +23,8 @@ description:
     A lost password-reset reply is settled the same way by comparing the listed password.
 author:
   - SendClean MTA collection maintainers (@sendclean)
+requirements:
+  - requests (the Python library, on the host that runs the module)
 extends_documentation_fragment:
   - sendclean.mta.connection
   - sendclean.mta.connection.actiongroup
