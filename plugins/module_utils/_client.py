@@ -101,17 +101,32 @@ def parse_limit(value):
     return None
 
 
+# The provider's documents list the status as 'Enable'/'Disable' (text, samples) and as an integer (its table).
+LISTED_STATUSES = {'enable': STATUS_ENABLE, 'disable': STATUS_DISABLE, '1': STATUS_ENABLE, '0': STATUS_DISABLE}
+
+
+def parse_status(value):
+    """A listed status ('Enable'/'Disable' in any case, or 1/0 as a number or a digit string) as 'Enable' or
+    'Disable'; None when it is none of these."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return LISTED_STATUSES.get(str(value).strip().lower())
+
+
 def parse_user(record):
     """One ``smtp_list`` entry as ``{name, enabled, status, total_limit, hourly_limit, password}``.
 
+    ``status`` is 'Enable' or 'Disable' whatever form the list used; a status in no documented form is kept as
+    listed, with ``enabled`` None, so that nothing is ever decided from it.
     The password key differs between the provider's own documents (``password``, ``smtp_password``, or none).
     """
-    status = record.get('status')
+    listed = record.get('status')
+    status = parse_status(listed)
     password = record.get('password', record.get('smtp_password'))
     return {
         'name': record.get('smtp_user_name'),
-        'enabled': status == STATUS_ENABLE,
-        'status': status,
+        'enabled': None if status is None else status == STATUS_ENABLE,
+        'status': listed if status is None else status,
         'total_limit': parse_limit(record.get('total_limit')),
         'hourly_limit': parse_limit(record.get('hourly_limit')),
         'password': password if isinstance(password, str) and password else None,

@@ -70,7 +70,8 @@ options:
     default: false
   state:
     description:
-      - V(present) ensures the user exists, enabled unless O(enabled=false); with O(key) it creates it if needed.
+      - V(present) ensures the user exists; with O(key) it creates it if needed, enabled. Its status changes only
+        when O(enabled) is set.
       - V(disabled) disables the user if it exists and never creates one; a missing user is not an error.
     type: str
     choices: [present, disabled]
@@ -78,8 +79,11 @@ options:
   enabled:
     description:
       - With O(state=present), whether the user may send (status C(Enable)) or not (C(Disable)).
+      - When not set, an existing user's status stays as it is (a task that only sets limits never re-enables a
+        disabled user), and a new user is created enabled.
+      - The service may list the status as C(Enable)/C(Disable) in any case or as V(1)/V(0); a user listed with a
+        status in none of these forms fails the task, and nothing is written for it.
     type: bool
-    default: true
   total_limit:
     description:
       - The total number of messages the user may send. Required to create a user.
@@ -134,7 +138,6 @@ options:
       enabled:
         description: With O(users[].state=present), whether the user may send.
         type: bool
-        default: true
       total_limit:
         description: Total messages the user may send; required to create it.
         type: int
@@ -325,7 +328,7 @@ USER_OPTIONS = {
     'key': {'type': 'str', 'no_log': False},
     'recreate_missing': {'type': 'bool', 'default': False},
     'state': {'type': 'str', 'choices': ['present', 'disabled'], 'default': 'present'},
-    'enabled': {'type': 'bool', 'default': True},
+    'enabled': {'type': 'bool'},
     'total_limit': {'type': 'int'},
     'hourly_limit': {'type': 'int'},
     'reset_password': {'type': 'bool', 'default': False, 'no_log': False},
