@@ -66,15 +66,19 @@ class Provisioner(object):
         """The snapshot's user of that name, or None."""
         return self.users.get(name)
 
-    def apply_many(self, labelled_specs):
+    def apply_many(self, labelled_specs, rejected=None):
         """Apply each ``(label, spec)`` against the one snapshot; a failure does not stop the others.
 
+        ``rejected`` maps the labels of specs refused before any request to why: they fail without being applied.
         Returns ``{changed, smtp_users: {label: result}, diff: [...]}``; when any spec failed, raises
         ProvisionError carrying that summary, where each failed result has ``failed`` and ``msg``.
         """
         results, failed, diffs = {}, [], []
+        rejected = rejected or {}
         for label, spec in labelled_specs:
             try:
+                if label in rejected:
+                    raise InputError(rejected[label])
                 result = self.apply(spec)
             except (ProvisionError, InputError) as exc:
                 result = dict(empty_result(), **dict(getattr(exc, 'result', {}), failed=True, msg=str(exc)))
@@ -92,6 +96,9 @@ class Provisioner(object):
     def apply(self, spec):
         """Bring one desired user about; returns its result dict (see the module's RETURN)."""
         current = self._resolve(spec)
+        if current is not None and current['enabled'] is None:
+            raise ProvisionError('SMTP user %s is listed with the status %r, which is neither Enable/Disable nor 1/0, '
+                                 'so nothing was changed for it' % (current['name'], current['status']))
         plan_ = plan(spec, current)
         result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_.before, plan_.after),
                       password_changed=OP_RESET in plan_.operations or OP_ADD in plan_.operations,

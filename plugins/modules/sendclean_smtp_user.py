@@ -113,7 +113,8 @@ options:
       - Each element takes the options that describe one user; O(registry), the connection options and the
         diff and check mode apply to all of them.
       - One failing element does not stop the others; the task fails at the end with a summary, and
-        RV(smtp_users) holds every element's result.
+        RV(smtp_users) holds every element's result. An element with input no run could reach (a missing limit,
+        a key without O(registry)) fails alone, and no request is made for it.
       - Mutually exclusive with the single-user options (O(name), O(key), O(state), O(enabled), O(total_limit),
         O(hourly_limit), O(reset_password), O(return_password), O(recreate_missing)).
     type: list
@@ -136,7 +137,7 @@ options:
         choices: [present, disabled]
         default: present
       enabled:
-        description: With O(users[].state=present), whether the user may send.
+        description: With O(users[].state=present), whether the user may send; when not set, the status stays as it is.
         type: bool
       total_limit:
         description: Total messages the user may send; required to create it.
@@ -355,19 +356,28 @@ class SmtpUserModule(AnsibleSendClean):
         keyed = any(spec['key'] is not None for _label, spec in labelled)
         registry = Registry(params['registry']) if keyed and params['registry'] else None
         provisioner = Provisioner(self.client, registry, self.module.check_mode, self.module.warn)
-        for index, (label, spec) in enumerate(labelled):
-            check_input(provisioner, spec, 'users[%d] (%s): ' % (index, label) if batch else '')
         if len(set(label for label, _spec in labelled)) < len(labelled):
             raise InputError('users names the same key or name more than once; give each user once')
+        # With users, an element no run could reach fails alone, with no request for it; the others proceed.
+        rejected = {}
+        for index, (label, spec) in enumerate(labelled):
+            try:
+                check_input(provisioner, spec)
+            except InputError as exc:
+                if not batch:
+                    raise
+                rejected[label] = 'users[%d] (%s): %s' % (index, label, exc)
+        accepted = [spec for label, spec in labelled if label not in rejected]
         lock = contextlib.nullcontext()
-        if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for _label, spec in labelled):
+        if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for spec in accepted):
             # Held from the first list to the last record, so adoption after a lost reply only ever sees
             # users created by this run, not by a parallel fork sharing the registry.
             lock = registry.locked()
         with lock:
-            provisioner.refresh()
+            if accepted:
+                provisioner.refresh()
             if batch:
-                return provisioner.apply_many(labelled)
+                return provisioner.apply_many(labelled, rejected)
             return provisioner.apply(labelled[0][1])
 
 
@@ -376,15 +386,12 @@ def label_of(item, index):
     return item['key'] or item['name'] or 'users[%d]' % index
 
 
-def check_input(provisioner, spec, prefix):
+def check_input(provisioner, spec):
     """Reject a user that no run could reach, before any request."""
-    try:
-        if spec['key'] is not None and provisioner.registry is None:
-            raise InputError('key needs registry, the file that records which user each key got')
-        check_spec(spec)
-        provisioner.check_local(spec)
-    except InputError as exc:
-        raise InputError(prefix + str(exc))
+    if spec['key'] is not None and provisioner.registry is None:
+        raise InputError('key needs registry, the file that records which user each key got')
+    check_spec(spec)
+    provisioner.check_local(spec)
 
 
 def main():
