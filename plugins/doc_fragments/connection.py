@@ -35,6 +35,8 @@ options:
       - The full base URL of the API, for example V(https://api.us1-mta1.sendclean.net/v1.0/) or a local
         simulator's V(http://127.0.0.1:8025/v1.0/). It overrides O(app_domain).
       - If not set, the value of the E(SENDCLEAN_API_URL) environment variable is used.
+      - An C(http://) URL works but warns, since the token travels in every request body; use it only for a test
+        endpoint.
       - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, unless
         E(NO_PROXY) lists the host, as the Python library C(requests) reads them; for an C(https) URL the proxy
         only relays a C(CONNECT) tunnel and never sees the token.

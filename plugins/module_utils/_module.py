@@ -88,11 +88,14 @@ class AnsibleSendClean(object):
         if errors:
             self.module.fail_json(msg='; '.join(errors))
         params = self.module.params
+        url = base_url(params['app_domain'], params['api_url'])
         if not params['validate_certs']:
             self.module.warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
+        if url.lower().startswith('http://'):
+            self.module.warn('api_url %s is plain http: the token travels unencrypted in every request body; '
+                             'use https outside a test endpoint' % url)
         self.client = SendCleanClient(
-            owner_id=params['owner_id'].strip(), token=params['token'].strip(),
-            url=base_url(params['app_domain'], params['api_url']),
+            owner_id=params['owner_id'].strip(), token=params['token'].strip(), url=url,
             validate_certs=params['validate_certs'], ca_path=params['ca_path'],
             timeout=params['timeout'], retries=params['retries'],
         )

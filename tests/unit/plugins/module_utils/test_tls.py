@@ -114,6 +114,13 @@ def test_module_validate_certs_false_works_and_warns(https_sim, capsys):
     assert any('validate_certs=false' in str(warning) for warning in result['warnings'])
 
 
+def test_module_over_plain_http_works_and_warns(simulator, capsys):
+    result = run_info(simulator, capsys)
+    assert not result.get('failed')
+    assert any('plain http' in str(warning) and simulator.api_url in str(warning) for warning in result['warnings'])
+    assert simulator.token not in json.dumps(result)
+
+
 def test_expired_certificate_is_refused(expired_sim, pki):
     with pytest.raises(SendCleanError) as caught:
         client(expired_sim, ca_path=pki['ca']).list_users()
