@@ -25,7 +25,7 @@ options:
     required: true
   app_domain:
     description:
-      - The account's SendCleanTES APP DOMAIN, for example V(us1-mta1.sendclean.net).
+      - The domain name of the SendClean server the account is on, for example V(us1-mta1.sendclean.net).
       - The API is then reached at C(https://api.<app_domain>/v1.0/).
       - If not set, the value of the E(SENDCLEAN_APP_DOMAIN) environment variable is used.
       - One of O(app_domain) and O(api_url) is required.
@@ -61,9 +61,12 @@ options:
     description:
       - How many times a failed request is repeated when repeating is safe, with capped exponential backoff
         that honours C(Retry-After).
-      - Listing and editing users are repeated on connection errors, timeouts, HTTP 429, 500, 502, 503 and 504.
-        Creating a user and resetting a password are repeated only when the request never reached the service;
-        other failures of those two are resolved by listing the users again (see the modules' notes).
+      - Listing and editing users are repeated on connection errors, timeouts, HTTP 429, 500, 502, 503 and 504, and
+        replies that are not the API's.
+      - Creating a user and resetting a password are repeated only when the request never left (the connection,
+        the proxy or the TLS handshake failed) or the service answered HTTP 429, which refuses a request unprocessed.
+        After any other failure of those two the users are listed again; the module adopts the user or the password
+        the write made, and only when the list shows it was not applied sends the create or the reset a second time.
     type: int
     default: 3
 '''
