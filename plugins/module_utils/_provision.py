@@ -70,7 +70,7 @@ class Provisioner(object):
         """Apply each ``(label, spec)`` against the one snapshot; a failure does not stop the others.
 
         ``rejected`` maps the labels of specs refused before any request to why: they fail without being applied.
-        Returns ``{changed, smtp_users: {label: result}, diff: [...]}``; when any spec failed, raises
+        Returns ``{changed, smtp_user_results: {label: result}, diff: [...]}``; when any spec failed, raises
         ProvisionError carrying that summary, where each failed result has ``failed`` and ``msg``.
         """
         results, failed, diffs = {}, [], []
@@ -87,7 +87,7 @@ class Provisioner(object):
             if diff and result['changed']:
                 diffs.append(dict(diff, before_header=label, after_header=label))
             results[label] = result
-        summary = {'changed': any(result['changed'] for result in results.values()), 'smtp_users': results, 'diff': diffs}
+        summary = {'changed': any(result['changed'] for result in results.values()), 'smtp_user_results': results, 'diff': diffs}
         if failed:
             raise ProvisionError('%d of %d users failed: %s' % (
                 len(failed), len(results), '; '.join('%s: %s' % (label, results[label]['msg']) for label in failed)), summary)

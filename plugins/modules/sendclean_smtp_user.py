@@ -113,7 +113,7 @@ options:
       - Each element takes the options that describe one user; O(registry), the connection options and the
         diff and check mode apply to all of them.
       - One failing element does not stop the others; the task fails at the end with a summary, and
-        RV(smtp_users) holds every element's result. An element with input no run could reach (a missing limit,
+        RV(smtp_user_results) holds every element's result. An element with input no run could reach (a missing limit,
         a key without O(registry)) fails alone, and no request is made for it.
       - Mutually exclusive with the single-user options (O(name), O(key), O(state), O(enabled), O(total_limit),
         O(hourly_limit), O(reset_password), O(return_password), O(recreate_missing)).
@@ -222,7 +222,7 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-smtp_users:
+smtp_user_results:
   description:
     - With O(users), each element's result by its key, else its name, else its position (V(users[3])).
     - Each result has the fields returned for a single user (RV(smtp_user), RV(smtp_password), RV(password_changed),
