@@ -15,23 +15,36 @@ import email.utils
 import json
 import random
 import ssl
+import sys
 import time
 import traceback
 import urllib.parse
+import warnings
 
+# requests imports a character-set detector (charset_normalizer or chardet) only to guess the encoding of text
+# replies. This client decodes JSON bytes itself, and the detector is a tenth of what a converged module run
+# imports, so it is kept out of the import: requests supports running without one (it would warn once).
+CHARSET_DETECTORS = [name for name in ('charset_normalizer', 'chardet') if name not in sys.modules]
+sys.modules.update(dict.fromkeys(CHARSET_DETECTORS))  # None: importing them fails
 REQUESTS_IMPORT_ERROR = None
 try:
-    import requests
-    from requests.exceptions import (
-        ConnectionError as RequestsConnectionError, ConnectTimeout, ProxyError, RequestException, SSLError, Timeout,
-    )
-    from urllib3 import disable_warnings
-    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='Unable to find acceptable character detection')
+        import requests
+        from requests.exceptions import (
+            ConnectionError as RequestsConnectionError, ConnectTimeout, ProxyError, RequestException, SSLError, Timeout,
+        )
+        from urllib3 import disable_warnings
+        from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_REQUESTS = True
+finally:
+    for name in CHARSET_DETECTORS:  # whoever imports them later gets them
+        if sys.modules.get(name, False) is None:
+            del sys.modules[name]
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'sendclean.mta-ansible-collection/%s' % COLLECTION_VERSION

@@ -180,3 +180,19 @@ def test_without_requests_the_module_fails_naming_the_library(simulator, tmp_pat
     assert result['msg'].startswith('Failed to import the required Python library (requests)')
     assert simulator.token not in done.stdout
     assert simulator.requests()['total'] == 0
+
+
+def test_a_module_run_imports_no_charset_detector_and_prints_no_warning(simulator):
+    """The client decodes JSON bytes itself: requests' charset detector stays out of a module's process."""
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
+    script = '\n'.join([
+        'import sys',
+        'from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient',
+        'print(len(SendCleanClient(*sys.argv[1:4]).list_users()))',
+        'print(sorted(set(sys.modules) & {"charset_normalizer", "chardet"}))',
+        'import charset_normalizer  # still importable by whoever needs it',
+    ])
+    simulator.add_users(2, 10, 1)
+    done = subprocess.run([sys.executable, '-W', 'always', '-c', script, simulator.owner_id, simulator.token, simulator.api_url],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections), check=False)
+    assert (done.returncode, done.stdout.split('\n')[:2], done.stderr) == (0, ['2', '[]'], '')
