@@ -19,7 +19,7 @@ help:
 	@echo "make demo   - run the example playbooks against the bundled SendClean simulator"
 	@echo "make test   - sanity, unit, integration tests and lint (see README)"
 
-$(STAMP): tests/requirements.txt tests/constraints.txt
+$(STAMP): requirements.txt tests/requirements.txt tests/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -c tests/constraints.txt
 	touch $@

@@ -25,7 +25,7 @@ options:
     required: true
   app_domain:
     description:
-      - The account's SendCleanTES APP DOMAIN, for example V(us1-mta1.sendclean.net).
+      - The domain name of the SendClean server the account is on, for example V(us1-mta1.sendclean.net).
       - The API is then reached at C(https://api.<app_domain>/v1.0/).
       - If not set, the value of the E(SENDCLEAN_APP_DOMAIN) environment variable is used.
       - One of O(app_domain) and O(api_url) is required.
@@ -35,8 +35,11 @@ options:
       - The full base URL of the API, for example V(https://api.us1-mta1.sendclean.net/v1.0/) or a local
         simulator's V(http://127.0.0.1:8025/v1.0/). It overrides O(app_domain).
       - If not set, the value of the E(SENDCLEAN_API_URL) environment variable is used.
-      - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, in a
-        C(CONNECT) tunnel, unless E(NO_PROXY) lists the host.
+      - An C(http://) URL works but warns, since the token travels in every request body; use it only for a test
+        endpoint.
+      - Requests go through the proxy that E(HTTPS_PROXY) (E(HTTP_PROXY) for an C(http) URL) names, unless
+        E(NO_PROXY) lists the host, as the Python library C(requests) reads them; for an C(https) URL the proxy
+        only relays a C(CONNECT) tunnel and never sees the token.
     type: str
   validate_certs:
     description:
@@ -45,8 +48,8 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to trust instead of the system's CA certificates, for an API behind a private CA
-        or a TLS-intercepting proxy.
+      - A PEM file of CA certificates to trust instead of the CA bundle of C(requests), for an API behind a private CA
+        or a TLS-intercepting proxy. It is the only trust anchor then, whatever E(REQUESTS_CA_BUNDLE) says.
       - If not set, the value of the E(SENDCLEAN_CA_PATH) environment variable is used.
     type: path
   timeout:
@@ -58,9 +61,12 @@ options:
     description:
       - How many times a failed request is repeated when repeating is safe, with capped exponential backoff
         that honours C(Retry-After).
-      - Listing and editing users are repeated on connection errors, timeouts, HTTP 429, 500, 502, 503 and 504.
-        Creating a user and resetting a password are repeated only when the request never reached the service;
-        other failures of those two are resolved by listing the users again (see the modules' notes).
+      - Listing and editing users are repeated on connection errors, timeouts, HTTP 429, 500, 502, 503 and 504, and
+        replies that are not the API's.
+      - Creating a user and resetting a password are repeated only when the request never left (the connection,
+        the proxy or the TLS handshake failed) or the service answered HTTP 429, which refuses a request unprocessed.
+        After any other failure of those two the users are listed again; the module adopts the user or the password
+        the write made, and only when the list shows it was not applied sends the create or the reset a second time.
     type: int
     default: 3
 '''

@@ -8,20 +8,43 @@
 Every call is a JSON POST to ``<base>settings/<call>`` with ``owner_id`` and ``token`` in the body.
 Replies are normalized here, so callers never see the service's inconsistencies (see docs/api-quirks.md).
 
-The transport is the standard library's http.client, not requests: importing requests costs a module run
-about 60 ms, half of a converged run's time, and the collection then needs no Python package beyond ansible-core.
+The transport is a requests Session: keep-alive, proxies from the environment and TLS as requests maintains them.
 """
 
-import base64
 import email.utils
-import http.client
 import json
 import random
-import select
 import ssl
+import sys
 import time
+import traceback
 import urllib.parse
-import urllib.request
+import warnings
+
+# requests imports a character-set detector (charset_normalizer or chardet) only to guess the encoding of text
+# replies. This client decodes JSON bytes itself, and the detector is a tenth of what a converged module run
+# imports, so it is kept out of the import: requests supports running without one (it would warn once).
+CHARSET_DETECTORS = [name for name in ('charset_normalizer', 'chardet') if name not in sys.modules]
+sys.modules.update(dict.fromkeys(CHARSET_DETECTORS))  # None: importing them fails
+REQUESTS_IMPORT_ERROR = None
+try:
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='Unable to find acceptable character detection')
+        import requests
+        from requests.exceptions import (
+            ConnectionError as RequestsConnectionError, ConnectTimeout, ProxyError, RequestException, SSLError, Timeout,
+        )
+        from urllib3 import disable_warnings
+        from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+finally:
+    for name in CHARSET_DETECTORS:  # whoever imports them later gets them
+        if sys.modules.get(name, False) is None:
+            del sys.modules[name]
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'sendclean.mta-ansible-collection/%s' % COLLECTION_VERSION
@@ -91,17 +114,32 @@ def parse_limit(value):
     return None
 
 
+# The provider's documents list the status as 'Enable'/'Disable' (text, samples) and as an integer (its table).
+LISTED_STATUSES = {'enable': STATUS_ENABLE, 'disable': STATUS_DISABLE, '1': STATUS_ENABLE, '0': STATUS_DISABLE}
+
+
+def parse_status(value):
+    """A listed status ('Enable'/'Disable' in any case, or 1/0 as a number or a digit string) as 'Enable' or
+    'Disable'; None when it is none of these."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return LISTED_STATUSES.get(str(value).strip().lower())
+
+
 def parse_user(record):
     """One ``smtp_list`` entry as ``{name, enabled, status, total_limit, hourly_limit, password}``.
 
+    ``status`` is 'Enable' or 'Disable' whatever form the list used; a status in no documented form is kept as
+    listed, with ``enabled`` None, so that nothing is ever decided from it.
     The password key differs between the provider's own documents (``password``, ``smtp_password``, or none).
     """
-    status = record.get('status')
+    listed = record.get('status')
+    status = parse_status(listed)
     password = record.get('password', record.get('smtp_password'))
     return {
         'name': record.get('smtp_user_name'),
-        'enabled': status == STATUS_ENABLE,
-        'status': status,
+        'enabled': None if status is None else status == STATUS_ENABLE,
+        'status': listed if status is None else status,
         'total_limit': parse_limit(record.get('total_limit')),
         'hourly_limit': parse_limit(record.get('hourly_limit')),
         'password': password if isinstance(password, str) and password else None,
@@ -145,7 +183,7 @@ class _Failure(object):
 
 
 class SendCleanClient(object):
-    """The four SMTP-user calls of the settings API over one keep-alive HTTP(S) connection.
+    """The four SMTP-user calls of the settings API over one keep-alive ``requests`` session.
 
     listSmtp and editSmtp carry absolute values, so they are retried on transient faults. addSmtp and
     resetSmtpPassword are retried only when the request provably never reached the service (or the
@@ -161,8 +199,14 @@ class SendCleanClient(object):
         self.retries = retries
         self.retried = 0
         self._sleep = sleep
-        self._endpoint = Endpoint(url, tls_context(validate_certs, ca_path) if url.startswith('https:') else None)
-        self._connection = None
+        self._session = requests.Session()
+        self._session.headers.update({'User-Agent': USER_AGENT, 'Content-Type': 'application/json', 'Accept': 'application/json'})
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a session's verify
+        # (psf/requests#3829), so an explicit ca_path must travel with each call.
+        self._verify = ca_path if (validate_certs and ca_path) else validate_certs
+        if not validate_certs:
+            # The module warns once through Ansible; urllib3 would print its own warning on every request.
+            disable_warnings(InsecureRequestWarning)
 
     def list_users(self):
         """All SMTP users of the account, normalized by parse_user, in the service's order."""
@@ -219,51 +263,49 @@ class SendCleanClient(object):
 
     def _attempt(self, call, params):
         """One POST: the success body as a dict, or a _Failure."""
-        payload = json.dumps(dict(params, owner_id=self.owner_id, token=self._token)).encode('utf-8')
-        if self._connection is not None and dropped(self._connection):
-            self._close()  # after a long backoff, say: sending on it would fail as if the request were lost
-        if self._connection is None:
-            try:
-                self._connection = self._endpoint.connect(self.timeout)
-            except OSError as exc:  # ssl.SSLError and socket timeouts are OSErrors too
-                return self._connect_failure(exc)
+        payload = json.dumps(dict(params, owner_id=self.owner_id, token=self._token))
         try:
-            self._connection.request('POST', self._endpoint.path + 'settings/' + call, body=payload, headers={
-                'Content-Type': 'application/json', 'Accept': 'application/json', 'User-Agent': USER_AGENT})
-            response = self._connection.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._close()
-            return self._exchange_failure(exc)
-        if response.will_close:
-            self._close()
-        return self._parse_reply(response.status, response.getheader('Content-Type'), response.getheader('Retry-After'), raw)
+            # No redirects: a redirected POST would carry the token to another address, or turn into a GET.
+            response = self._session.post(self.url + 'settings/' + call, data=payload, timeout=self.timeout,
+                                          verify=self._verify, allow_redirects=False)
+        except RequestException as exc:
+            return self._transport_failure(exc)
+        headers = response.headers
+        return self._parse_reply(response.status_code, headers.get('Content-Type'), headers.get('Retry-After'), response.content)
 
-    def _close(self):
-        self._connection.close()
-        self._connection = None
-
-    def _connect_failure(self, exc):
-        """A connection (TCP, proxy tunnel or TLS handshake) that could not be made: nothing was sent."""
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            if 'expired' in exc.verify_message or 'not yet valid' in exc.verify_message:
-                cause = 'the TLS certificate of %s has expired or is not yet valid; the server must renew it' % self.url
-            else:
-                cause = ('the TLS certificate of %s is not trusted; set ca_path to the CA that signed it '
-                         '(validate_certs=false only for a test endpoint); %s' % (self.url, exc.verify_message))
-            return _Failure(TRANSPORT_ERROR, cause, unsent=True)
-        if isinstance(exc, ssl.SSLError):
-            return _Failure(TRANSPORT_ERROR, 'the TLS handshake with %s failed (%s)' % (self.url, describe(exc)), unsent=True)
-        return _Failure(TRANSPORT_ERROR, 'could not connect to %s%s (%s)' % (self.url, self._endpoint.via, describe(exc)),
-                        transient=True, unsent=True)
-
-    def _exchange_failure(self, exc):
-        """The request may have been sent: what failed between sending it and reading the whole reply."""
-        if isinstance(exc, TimeoutError):
+    def _transport_failure(self, exc):
+        """What a requests exception means for the call: never sent (connection, proxy, TLS handshake) or maybe applied."""
+        root = causes(exc)[-1]
+        if isinstance(exc, SSLError):
+            return _Failure(TRANSPORT_ERROR, self._tls_cause(exc), unsent=True)
+        if never_sent(exc):
+            return _Failure(TRANSPORT_ERROR, 'could not connect to %s%s (%s)' % (self.url, self._via(), describe(root)),
+                            transient=True, unsent=True)
+        if isinstance(exc, Timeout):
             cause = 'no reply from %s within %s seconds' % (self.url, self.timeout)
+        elif isinstance(exc, RequestsConnectionError):
+            cause = 'the connection to %s closed before a reply arrived (%s)' % (self.url, describe(root))
         else:
-            cause = 'the connection to %s closed before a reply arrived (%s)' % (self.url, describe(exc))
+            cause = 'the request to %s failed (%s)' % (self.url, describe(root))
         return _Failure(TRANSPORT_ERROR, cause, transient=True)
+
+    def _tls_cause(self, exc):
+        verification = [cause for cause in causes(exc) if isinstance(cause, ssl.SSLCertVerificationError)]
+        if not verification:
+            return 'the TLS handshake with %s failed (%s)' % (self.url, describe(causes(exc)[-1]))
+        message = verification[0].verify_message
+        if 'expired' in message or 'not yet valid' in message:
+            return 'the TLS certificate of %s has expired or is not yet valid; the server must renew it' % self.url
+        return ('the TLS certificate of %s is not trusted; set ca_path to the CA that signed it '
+                '(validate_certs=false only for a test endpoint); %s' % (self.url, message))
+
+    def _via(self):
+        """' through the proxy HOST:PORT' when requests takes the proxy from the environment, else ''."""
+        proxy = requests.utils.select_proxy(self.url, requests.utils.get_environ_proxies(self.url))
+        if not proxy:
+            return ''
+        parts = urllib.parse.urlsplit(proxy if '://' in proxy else 'http://' + proxy)
+        return ' through the proxy %s:%s' % (parts.hostname, parts.port or 80)  # never the proxy's credentials
 
     def _parse_reply(self, status, content_type, retry_after, raw):
         try:
@@ -291,59 +333,28 @@ class SendCleanClient(object):
 
 
 def describe(exc):
-    """An OS-level transport error in a few words, e.g. "ConnectionRefusedError: [Errno 111] Connection refused"."""
+    """A transport error in a few words, e.g. "ConnectionRefusedError: [Errno 111] Connection refused"."""
     return '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
 
 
-def tls_context(validate_certs, ca_path):
-    """How the server's certificate is checked: against ca_path alone when given, else the system's CAs."""
-    if not validate_certs:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    return ssl.create_default_context(cafile=ca_path)
+def causes(exc):
+    """The exception and those it wraps, outermost first: requests wraps urllib3's, which wrap the socket's or ssl's."""
+    chain = []
+    while exc is not None and all(exc is not seen for seen in chain):
+        chain.append(exc)
+        inner = (getattr(exc, 'reason', None), exc.__cause__, exc.args[0] if exc.args else None)
+        exc = next((cause for cause in inner if isinstance(cause, BaseException)), None)
+    return chain
 
 
-class Endpoint(object):
-    """Where requests go: the API host directly, or through the proxy the environment names.
+def never_sent(exc):
+    """Whether requests failed before the request left: no connection to the API host or the proxy could be made.
 
-    The proxy comes from HTTPS_PROXY / HTTP_PROXY and NO_PROXY, read as curl and requests read them. Requests
-    go through a CONNECT tunnel, so over HTTPS the proxy never sees the token.
+    A TLS handshake failure (SSLError) is handled apart. ConnectTimeout and ProxyError are raised only while
+    connecting. A refused or unresolvable host is requests' plain ConnectionError, the type it also raises for a
+    connection that broke after sending (urllib3's ProtocolError), so there the wrapped NewConnectionError decides.
+    A ReadTimeout or ChunkedEncodingError means the request was sent.
     """
-
-    def __init__(self, url, context):
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port or (443 if context else 80)
-        self.path = parts.path or '/'
-        self.context = context
-        proxy = urllib.request.getproxies_environment().get(parts.scheme)
-        if proxy and urllib.request.proxy_bypass_environment(parts.netloc):
-            proxy = None
-        self.proxy = urllib.parse.urlsplit(proxy if '://' in proxy else 'http://' + proxy) if proxy else None
-        # Where the TCP connection goes: the proxy, when there is one.
-        self.address = (self.proxy.hostname, self.proxy.port or 80) if self.proxy else (self.host, self.port)
-        self.via = ' through the proxy %s:%s' % self.address if self.proxy else ''
-
-    def connect(self, timeout):
-        """An open connection, the TLS handshake done; raises OSError when none can be made."""
-        host, port = self.address
-        if self.context is None:
-            connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        else:
-            connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context)
-        if self.proxy is not None:
-            connection.set_tunnel(self.host, self.port, headers=self._proxy_authorization())
-        connection.connect()
-        return connection
-
-    def _proxy_authorization(self):
-        if not self.proxy.username:
-            return None
-        credentials = '%s:%s' % (urllib.parse.unquote(self.proxy.username), urllib.parse.unquote(self.proxy.password or ''))
-        return {'Proxy-Authorization': 'Basic ' + base64.b64encode(credentials.encode('utf-8')).decode('ascii')}
-
-
-def dropped(connection):
-    """Whether the server closed an idle keep-alive connection (its socket reads as ready: EOF)."""
-    return bool(select.select([connection.sock], [], [], 0)[0])
+    if isinstance(exc, (ConnectTimeout, ProxyError)):
+        return True
+    return isinstance(exc, RequestsConnectionError) and any(isinstance(cause, NewConnectionError) for cause in causes(exc))

@@ -12,10 +12,10 @@ import copy
 import re
 import urllib.parse
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import (
-    SendCleanClient, SendCleanError, base_url,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SendCleanClient, SendCleanError, base_url,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError
@@ -68,11 +68,14 @@ def valid_url(url):
 
 def client_from_params(params, warn):
     """The client for validated connection options (see connection_errors); ``warn`` takes a message."""
+    url = base_url(params['app_domain'], params['api_url'])
     if not params['validate_certs']:
         warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
+    if url.lower().startswith('http://'):
+        warn('api_url %s is plain http: the token travels unencrypted in every request body; '
+             'use https outside a test endpoint' % url)
     return SendCleanClient(
-        owner_id=params['owner_id'].strip(), token=params['token'].strip(),
-        url=base_url(params['app_domain'], params['api_url']),
+        owner_id=params['owner_id'].strip(), token=params['token'].strip(), url=url,
         validate_certs=params['validate_certs'], ca_path=params['ca_path'],
         timeout=params['timeout'], retries=params['retries'],
     )
@@ -94,6 +97,8 @@ class AnsibleSendClean(object):
         kwargs = dict(self.module_kwargs)
         kwargs['required_one_of'] = list(kwargs.get('required_one_of', [])) + [('app_domain', 'api_url')]
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         errors = connection_errors(self.module.params)
         if errors:
             self.module.fail_json(msg='; '.join(errors))

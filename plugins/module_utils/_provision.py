@@ -66,15 +66,19 @@ class Provisioner(object):
         """The snapshot's user of that name, or None."""
         return self.users.get(name)
 
-    def apply_many(self, labelled_specs):
+    def apply_many(self, labelled_specs, rejected=None):
         """Apply each ``(label, spec)`` against the one snapshot; a failure does not stop the others.
 
-        Returns ``{changed, smtp_users: {label: result}, diff: [...]}``; when any spec failed, raises
+        ``rejected`` maps the labels of specs refused before any request to why: they fail without being applied.
+        Returns ``{changed, smtp_user_results: {label: result}, diff: [...]}``; when any spec failed, raises
         ProvisionError carrying that summary, where each failed result has ``failed`` and ``msg``.
         """
         results, failed, diffs = {}, [], []
+        rejected = rejected or {}
         for label, spec in labelled_specs:
             try:
+                if label in rejected:
+                    raise InputError(rejected[label])
                 result = self.apply(spec)
             except (ProvisionError, InputError) as exc:
                 result = dict(empty_result(), **dict(getattr(exc, 'result', {}), failed=True, msg=str(exc)))
@@ -83,7 +87,7 @@ class Provisioner(object):
             if diff and result['changed']:
                 diffs.append(dict(diff, before_header=label, after_header=label))
             results[label] = result
-        summary = {'changed': any(result['changed'] for result in results.values()), 'smtp_users': results, 'diff': diffs}
+        summary = {'changed': any(result['changed'] for result in results.values()), 'smtp_user_results': results, 'diff': diffs}
         if failed:
             raise ProvisionError('%d of %d users failed: %s' % (
                 len(failed), len(results), '; '.join('%s: %s' % (label, results[label]['msg']) for label in failed)), summary)
@@ -92,10 +96,16 @@ class Provisioner(object):
     def apply(self, spec):
         """Bring one desired user about; returns its result dict (see the module's RETURN)."""
         current = self._resolve(spec)
+        if current is not None and current['enabled'] is None:
+            raise ProvisionError('SMTP user %s is listed with the status %r, which is neither Enable/Disable nor 1/0, '
+                                 'so nothing was changed for it' % (current['name'], current['status']))
         plan_ = plan(spec, current)
         result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_.before, plan_.after),
                       password_changed=OP_RESET in plan_.operations or OP_ADD in plan_.operations,
                       registry_updated=OP_ADD in plan_.operations and spec.get('key') is not None)
+        if current is not None and current['enabled'] is None:
+            raise ProvisionError('SMTP user %s is listed with the status %r, which is neither Enable/Disable nor 1/0, '
+                                 'so nothing was changed for it' % (current['name'], current['status']))
         if self.check_mode:
             result['operations'] = list(plan_.operations)
         else:

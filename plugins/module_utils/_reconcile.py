@@ -28,8 +28,13 @@ class InputError(Exception):
 
 
 def desired_status(state, enabled):
-    """The status a user should have: ``disabled`` always disables, ``present`` follows ``enabled``."""
-    return STATUS_ENABLE if state == STATE_PRESENT and enabled else STATUS_DISABLE
+    """The status a user should have: ``disabled`` always disables, ``present`` follows ``enabled`` when it is set,
+    and None (leave it as it is) when it is not."""
+    if state == STATE_DISABLED:
+        return STATUS_DISABLE
+    if enabled is None:
+        return None
+    return STATUS_ENABLE if enabled else STATUS_DISABLE
 
 
 def check_spec(spec):
@@ -74,12 +79,13 @@ def plan(spec, current):
 
     With no current user, ``present`` creates one and ``disabled`` has nothing to do.
 
-    Only the options the operator set are compared. A new user comes out of addSmtp enabled with the
-    requested limits, so creating needs an edit only to disable it. A password reset right after a
+    Only the options the operator set are compared: without ``enabled`` an existing user's status stays as it
+    is. A new user comes out of addSmtp enabled with the requested limits, so creating needs an edit only to
+    disable it. A password reset right after a
     create would be a wasted write: the create already produced a fresh password.
     """
     wanted = {
-        'status': desired_status(spec['state'], spec.get('enabled', True)),
+        'status': desired_status(spec['state'], spec.get('enabled')),
         'total_limit': spec.get('total_limit'),
         'hourly_limit': spec.get('hourly_limit'),
     }
@@ -116,7 +122,7 @@ def public_view(user):
     if user is None:
         return None
     view = dict((field, user.get(field)) for field in PUBLIC_FIELDS)
-    view['enabled'] = user.get('status') == STATUS_ENABLE
+    view['enabled'] = {STATUS_ENABLE: True, STATUS_DISABLE: False}.get(user.get('status'))
     return view
 
 

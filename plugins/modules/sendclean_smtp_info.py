@@ -14,6 +14,8 @@ description:
     users in no record (RV(unregistered)) and records whose user no longer exists (RV(missing)).
 author:
   - SendClean MTA collection maintainers (@sendclean)
+requirements:
+  - requests (the Python library, on the host that runs the module)
 extends_documentation_fragment:
   - sendclean.mta.connection
   - sendclean.mta.connection.actiongroup
@@ -80,11 +82,13 @@ smtp_users:
       type: str
       sample: smtp94454398
     enabled:
-      description: Whether the user may send.
+      description: Whether the user may send; V(null) when the service listed a status in no documented form.
       type: bool
     status:
-      description: The service's status, C(Enable) or C(Disable).
-      type: str
+      description:
+        - The service's status, C(Enable) or C(Disable), whichever form it was listed in (any case, or V(1)/V(0)).
+        - A status in none of these forms is returned as listed.
+      type: raw
       sample: Enable
     total_limit:
       description: Total number of messages the user may send.

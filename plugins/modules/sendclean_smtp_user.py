@@ -23,6 +23,8 @@ description:
     A lost password-reset reply is settled the same way by comparing the listed password.
 author:
   - SendClean MTA collection maintainers (@sendclean)
+requirements:
+  - requests (the Python library, on the host that runs the module)
 extends_documentation_fragment:
   - sendclean.mta.connection
   - sendclean.mta.connection.actiongroup
@@ -68,7 +70,8 @@ options:
     default: false
   state:
     description:
-      - V(present) ensures the user exists, enabled unless O(enabled=false); with O(key) it creates it if needed.
+      - V(present) ensures the user exists; with O(key) it creates it if needed, enabled. Its status changes only
+        when O(enabled) is set.
       - V(disabled) disables the user if it exists and never creates one; a missing user is not an error.
     type: str
     choices: [present, disabled]
@@ -76,8 +79,11 @@ options:
   enabled:
     description:
       - With O(state=present), whether the user may send (status C(Enable)) or not (C(Disable)).
+      - When not set, an existing user's status stays as it is (a task that only sets limits never re-enables a
+        disabled user), and a new user is created enabled.
+      - The service may list the status as C(Enable)/C(Disable) in any case or as V(1)/V(0); a user listed with a
+        status in none of these forms fails the task, and nothing is written for it.
     type: bool
-    default: true
   total_limit:
     description:
       - The total number of messages the user may send. Required to create a user.
@@ -107,7 +113,8 @@ options:
       - Each element takes the options that describe one user; O(registry), the connection options and the
         diff and check mode apply to all of them.
       - One failing element does not stop the others; the task fails at the end with a summary, and
-        RV(smtp_users) holds every element's result.
+        RV(smtp_user_results) holds every element's result. An element with input no run could reach (a missing limit,
+        a key without O(registry)) fails alone, and no request is made for it.
       - Mutually exclusive with the single-user options (O(name), O(key), O(state), O(enabled), O(total_limit),
         O(hourly_limit), O(reset_password), O(return_password), O(recreate_missing)).
     type: list
@@ -130,9 +137,8 @@ options:
         choices: [present, disabled]
         default: present
       enabled:
-        description: With O(users[].state=present), whether the user may send.
+        description: With O(users[].state=present), whether the user may send; when not set, the status stays as it is.
         type: bool
-        default: true
       total_limit:
         description: Total messages the user may send; required to create it.
         type: int
@@ -216,7 +222,7 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-smtp_users:
+smtp_user_results:
   description:
     - With O(users), each element's result by its key, else its name, else its position (V(users[3])).
     - Each result has the fields returned for a single user (RV(smtp_user), RV(smtp_password), RV(password_changed),
@@ -323,7 +329,7 @@ USER_OPTIONS = {
     'key': {'type': 'str', 'no_log': False},
     'recreate_missing': {'type': 'bool', 'default': False},
     'state': {'type': 'str', 'choices': ['present', 'disabled'], 'default': 'present'},
-    'enabled': {'type': 'bool', 'default': True},
+    'enabled': {'type': 'bool'},
     'total_limit': {'type': 'int'},
     'hourly_limit': {'type': 'int'},
     'reset_password': {'type': 'bool', 'default': False, 'no_log': False},
@@ -350,19 +356,28 @@ class SmtpUserModule(AnsibleSendClean):
         keyed = any(spec['key'] is not None for _label, spec in labelled)
         registry = Registry(params['registry']) if keyed and params['registry'] else None
         provisioner = Provisioner(self.client, registry, self.module.check_mode, self.module.warn)
-        for index, (label, spec) in enumerate(labelled):
-            check_input(provisioner, spec, 'users[%d] (%s): ' % (index, label) if batch else '')
         if len(set(label for label, _spec in labelled)) < len(labelled):
             raise InputError('users names the same key or name more than once; give each user once')
+        # With users, an element no run could reach fails alone, with no request for it; the others proceed.
+        rejected = {}
+        for index, (label, spec) in enumerate(labelled):
+            try:
+                check_input(provisioner, spec)
+            except InputError as exc:
+                if not batch:
+                    raise
+                rejected[label] = 'users[%d] (%s): %s' % (index, label, exc)
+        accepted = [spec for label, spec in labelled if label not in rejected]
         lock = contextlib.nullcontext()
-        if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for _label, spec in labelled):
+        if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for spec in accepted):
             # Held from the first list to the last record, so adoption after a lost reply only ever sees
             # users created by this run, not by a parallel fork sharing the registry.
             lock = registry.locked()
         with lock:
-            provisioner.refresh()
+            if accepted:
+                provisioner.refresh()
             if batch:
-                return provisioner.apply_many(labelled)
+                return provisioner.apply_many(labelled, rejected)
             return provisioner.apply(labelled[0][1])
 
 
@@ -371,15 +386,12 @@ def label_of(item, index):
     return item['key'] or item['name'] or 'users[%d]' % index
 
 
-def check_input(provisioner, spec, prefix):
+def check_input(provisioner, spec):
     """Reject a user that no run could reach, before any request."""
-    try:
-        if spec['key'] is not None and provisioner.registry is None:
-            raise InputError('key needs registry, the file that records which user each key got')
-        check_spec(spec)
-        provisioner.check_local(spec)
-    except InputError as exc:
-        raise InputError(prefix + str(exc))
+    if spec['key'] is not None and provisioner.registry is None:
+        raise InputError('key needs registry, the file that records which user each key got')
+    check_spec(spec)
+    provisioner.check_local(spec)
 
 
 def main():

@@ -4,7 +4,8 @@ The real service is unreachable from our machines, so this server answers the fo
 provider's "SMTP Users Calls" page (addSmtp, editSmtp, resetSmtpPassword, listSmtp) exactly as the
 provider documents them: POST /v1.0/settings/<call> with a JSON body carrying owner_id and token.
 The quirks a client has to tolerate (errors at HTTP 200, 'type' instead of 'name', limits as strings,
-the moving password key) can be switched on at runtime, and transient faults (HTML 50x pages from a
+the moving password key, status as 1/0) can be switched on at runtime, each also "mixed" (varied per list
+entry and per reply), and transient faults (HTML 50x pages from a
 proxy, JSON 500, 429, a write committed but its reply lost) are injected from a seeded RNG so runs are
 reproducible. Tests inspect and steer the server through a small admin API under /_sim/.
 
@@ -45,6 +46,22 @@ OPT_IN_FAULT_KINDS = ("garbage",)
 GARBAGE_BODY = b'{"status": "success", "message": "SMTP users li'
 ERROR_HTTP_STATUS = {"ValidationError": 400, "AuthenticationError": 401, "GeneralError": 500}
 USER_STATUSES = ("Enable", "Disable")
+MIXED = "mixed"
+# How a "mixed" quirk varies: each list entry takes the next form (shifted by one with every list reply), as does each error.
+MIXED_FORMS = {
+    "errors_at_200": (True, False),
+    "error_type_key": ("name", "type"),
+    "limits_as_strings": (True, False),
+    "password_key": ("password", "smtp_password"),  # a list without passwords is a switch of its own
+    "status_style": ("string", "integer", "digits", "upper", "lower"),
+}
+STATUS_FORMS = {  # status_style -> the listed forms of Enable and Disable
+    "string": ("Enable", "Disable"),
+    "integer": (1, 0),
+    "digits": ("1", "0"),
+    "upper": ("ENABLE", "DISABLE"),
+    "lower": ("enable", "disable"),
+}
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 PASSWORD_LENGTH = 10
 # Explicit ASCII digits (str.isdigit() also accepts superscripts); the length cap keeps int() away from huge strings.
@@ -59,6 +76,7 @@ DEFAULT_CONFIG = {
     "error_type_key": "name",
     "limits_as_strings": False,
     "password_key": "password",
+    "status_style": "string",
     "fault_rate": 0.0,
     "fault_kinds": list(FAULT_KINDS),
     "fault_calls": list(CALLS),
@@ -151,6 +169,10 @@ def one_of(*choices):
     return check
 
 
+def flag_or_mixed(key, value):
+    return value if value == MIXED else check_flag(key, value)
+
+
 def list_of(choices, allow_empty):
     def check(key, value):
         valid = isinstance(value, list) and all(isinstance(item, str) and item in choices for item in value)
@@ -161,10 +183,11 @@ def list_of(choices, allow_empty):
 
 
 CONFIG_CHECKS = {
-    "errors_at_200": check_flag,
-    "error_type_key": one_of("name", "type"),
-    "limits_as_strings": check_flag,
-    "password_key": one_of("password", "smtp_password", "absent"),
+    "errors_at_200": flag_or_mixed,
+    "error_type_key": one_of("name", "type", MIXED),
+    "limits_as_strings": flag_or_mixed,
+    "password_key": one_of("password", "smtp_password", "absent", MIXED),
+    "status_style": one_of("string", "integer", MIXED),
     "fault_rate": check_probability,
     "fault_kinds": list_of(FAULT_KINDS + OPT_IN_FAULT_KINDS, allow_empty=False),
     "fault_calls": list_of(CALLS, allow_empty=True),
@@ -338,7 +361,7 @@ class SimulatorState:
                 result = self._process(call, raw_body)
             except ApiError as error:
                 self._errors[error.error_type] += 1
-                status = 200 if self.config["errors_at_200"] else ERROR_HTTP_STATUS[error.error_type]
+                status = 200 if self._quirk("errors_at_200", sum(self._errors.values())) else ERROR_HTTP_STATUS[error.error_type]
                 return json_reply(status, self._error_body(error.error_type, error.message))
             # The write is applied and persisted by now: a dropped reply leaves the client unsure whether it was.
             if call in self.config["drop_calls"] and self._fault_rng.random() < self.config["drop_rate"]:
@@ -361,7 +384,16 @@ class SimulatorState:
         return json_reply(429, self._error_body("GeneralError", "Too many requests"), {"Retry-After": str(self.config["retry_after"])})
 
     def _error_body(self, error_type, message):
-        return {"status": "error", "code": -1, self.config["error_type_key"]: error_type, "message": message}
+        return {"status": "error", "code": -1, self._quirk("error_type_key", sum(self._errors.values())): error_type,
+                "message": message}
+
+    def _quirk(self, key, position):
+        """The configured form of a quirk; a "mixed" one takes the form at this position (of an entry, an error)."""
+        value = self.config[key]
+        if value != MIXED:
+            return value
+        forms = MIXED_FORMS[key]
+        return forms[position % len(forms)]
 
     def _process(self, call, raw_body):
         params = parse_json_object(raw_body)
@@ -410,14 +442,18 @@ class SimulatorState:
         return {"status": "success", "message": "password reseted", "smtp_user_name": user["smtp_user_name"], "smtp_password": user["password"]}
 
     def _list_smtp(self, params):
-        return {"status": "success", "message": "SMTP users list", "smtp_list": [self._list_entry(user) for user in self._users.values()]}
+        # Shifted by the number of lists, so that a mixed quirk also changes between replies.
+        entries = [self._list_entry(user, position + self._counts["listSmtp"]) for position, user in enumerate(self._users.values())]
+        return {"status": "success", "message": "SMTP users list", "smtp_list": entries}
 
-    def _list_entry(self, user):
-        limit = str if self.config["limits_as_strings"] else int
+    def _list_entry(self, user, position):
+        limit = str if self._quirk("limits_as_strings", position) else int
         entry = {"smtp_user_name": user["smtp_user_name"]}
-        if self.config["password_key"] != "absent":
-            entry[self.config["password_key"]] = user["password"]
-        entry.update(status=user["status"], total_limit=limit(user["total_limit"]), hourly_limit=limit(user["hourly_limit"]))
+        password_key = self._quirk("password_key", position)
+        if password_key != "absent":
+            entry[password_key] = user["password"]
+        status = STATUS_FORMS[self._quirk("status_style", position)][USER_STATUSES.index(user["status"])]
+        entry.update(status=status, total_limit=limit(user["total_limit"]), hourly_limit=limit(user["hourly_limit"]))
         return entry
 
     def _create_user(self, total_limit, hourly_limit, status):

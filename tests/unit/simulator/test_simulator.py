@@ -275,6 +275,33 @@ def test_password_key(sim, password_key, expected_keys):
         assert entry[password_key] == created["smtp_password"]
 
 
+@pytest.mark.parametrize("style, listed", [("string", ["Enable", "Disable"]), ("integer", [1, 0])])
+def test_status_style(sim, style, listed):
+    disabled = add_user(sim)["smtp_user_name"]
+    add_user(sim)
+    call(sim, "editSmtp", smtp_user_name=disabled, status="Disable")
+    sim.configure(status_style=style)
+    assert sorted((entry["status"] for entry in call(sim, "listSmtp").json()["smtp_list"]), key=str) == sorted(listed, key=str)
+
+
+def test_mixed_quirks_vary_within_one_reply_and_between_replies(sim):
+    for _index in range(5):
+        add_user(sim, 200, 20)
+    sim.configure(status_style="mixed", password_key="mixed", limits_as_strings="mixed")
+    first, second = (call(sim, "listSmtp").json()["smtp_list"] for _reply in range(2))
+    assert set(entry["status"] for entry in first) == {"Enable", 1, "1", "ENABLE", "enable"}
+    assert set(tuple(sorted(set(entry) & {"password", "smtp_password"})) for entry in first) == {("password",), ("smtp_password",)}
+    assert set(entry["total_limit"] for entry in first) == {200, "200"}
+    assert [entry["status"] for entry in first] != [entry["status"] for entry in second]
+
+
+def test_mixed_errors_vary_between_replies(sim):
+    sim.configure(errors_at_200="mixed", error_type_key="mixed")
+    replies = [call(sim, "addSmtp", total_limit=0, hourly_limit=20) for _reply in range(2)]
+    assert sorted(reply.status for reply in replies) == [200, 400]
+    assert sorted(key for reply in replies for key in ("name", "type") if key in reply.json()) == ["name", "type"]
+
+
 # --- fault injection ---
 
 @pytest.mark.parametrize("kind", sorted(FAULT_REPLIES))
@@ -429,6 +456,7 @@ def test_issued_secrets_include_the_passwords_of_a_restored_state(sim):
 def test_config_defaults_and_update(sim):
     assert sim.config() == {
         "errors_at_200": False, "error_type_key": "name", "limits_as_strings": False, "password_key": "password",
+        "status_style": "string",
         "fault_rate": 0.0, "fault_kinds": ["html502", "html503", "html504", "json500", "429"],
         "fault_calls": ["addSmtp", "editSmtp", "resetSmtpPassword", "listSmtp"],
         "drop_rate": 0.0, "drop_calls": ["addSmtp", "resetSmtpPassword"], "latency": 0.0, "retry_after": 1, "seed": 0,
@@ -438,7 +466,8 @@ def test_config_defaults_and_update(sim):
 
 @pytest.mark.parametrize("changes", [
     {"bogus": 1}, {"fault_rate": 1.5}, {"fault_rate": "0.5"}, {"errors_at_200": 1}, {"error_type_key": "kind"},
-    {"password_key": "pw"}, {"fault_kinds": []}, {"fault_kinds": ["html500"]}, {"fault_calls": ["deleteSmtp"]},
+    {"password_key": "pw"}, {"status_style": "Enable"}, {"limits_as_strings": "some"}, {"fault_kinds": []},
+    {"fault_kinds": ["html500"]}, {"fault_calls": ["deleteSmtp"]},
     {"latency": -1}, {"retry_after": 1.5}, {"seed": "x"}, {"drop_rate": True}, {"drop_calls": ["listSmtp"]},
 ])
 def test_config_refuses_bad_changes(sim, changes):

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import (
-    USER_AGENT, SendCleanClient, SendCleanError, base_url, parse_limit, parse_user,
+    USER_AGENT, SendCleanClient, SendCleanError, base_url, parse_limit, parse_status, parse_user,
 )
 
 FAULT_KINDS = ('html502', 'html503', 'html504', 'json500', '429')
@@ -53,6 +53,20 @@ def test_parse_user_reads_either_password_key(password_key):
               'total_limit': '100', 'hourly_limit': 10}
     assert parse_user(record) == {'name': 'smtp12345678', 'enabled': False, 'status': 'Disable', 'total_limit': 100,
                                   'hourly_limit': 10, 'password': 'Pw34567890'}
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('Enable', 'Enable'), ('ENABLE', 'Enable'), (' enable ', 'Enable'), (1, 'Enable'), ('1', 'Enable'),
+    ('Disable', 'Disable'), ('disable', 'Disable'), (0, 'Disable'), ('0', 'Disable'),
+    ('Suspended', None), (2, None), ('', None), (None, None), (True, None), (1.0, None),
+])
+def test_parse_status_reads_every_documented_form(value, expected):
+    assert parse_status(value) == expected
+
+
+def test_parse_user_keeps_an_unknown_status_as_listed_and_decides_nothing():
+    user = parse_user({'smtp_user_name': 'smtp12345678', 'status': 'Suspended'})
+    assert (user['status'], user['enabled']) == ('Suspended', None)
 
 
 def test_parse_user_without_password():
@@ -114,6 +128,19 @@ def test_errors_are_errors_at_any_http_status_under_either_key(simulator, errors
     assert error.error_type == 'ValidationError'
     assert error.http_status == (200 if errors_at_200 else 400)
     assert not error.outcome_unknown
+
+
+@pytest.mark.parametrize('style', ['integer', 'mixed'])
+def test_list_reads_the_status_in_every_style(simulator, style):
+    client = client_for(simulator)
+    names = [client.add_user(200, 20)[0] for _index in range(6)]
+    for name in names[::2]:
+        client.edit_user(name, status='Disable')
+    simulator.configure(status_style=style, password_key='mixed', limits_as_strings='mixed')
+    for _reply in range(2):  # a mixed list varies between replies too
+        listed = client.list_users()
+        assert [(user['name'], user['status'], user['enabled'], user['total_limit']) for user in listed] == [
+            (name, 'Disable' if index % 2 == 0 else 'Enable', index % 2 == 1, 200) for index, name in enumerate(names)]
 
 
 # --- error types ---

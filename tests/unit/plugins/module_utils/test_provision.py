@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient, parse_user
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 
@@ -102,3 +102,15 @@ def test_check_mode_writes_nothing(simulator, provisioner, tmp_path):
     assert result['changed'] and result['smtp_user']['name'] is None
     assert simulator.requests()['writes'] == 0
     assert not os.path.exists(str(tmp_path / 'registry.json'))
+
+
+@pytest.mark.parametrize('options', [{}, {'enabled': True}, {'state': 'disabled'}, {'hourly_limit': 99}])
+def test_an_unknown_status_fails_naming_the_user_and_the_value_and_writes_nothing(simulator, provisioner, options):
+    name = simulator.add_users(1, 500, 50)[0]
+    provisioner.refresh()
+    provisioner.users[name] = parse_user({'smtp_user_name': name, 'status': 'Suspended', 'total_limit': 500,
+                                          'hourly_limit': 50})  # as a list with such a status gives it
+    with pytest.raises(ProvisionError) as caught:
+        provisioner.apply(spec(name=name, **options))
+    assert name in str(caught.value) and "'Suspended'" in str(caught.value)
+    assert simulator.requests()['writes'] == 0

@@ -13,7 +13,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
 
 
 def spec(**options):
-    desired = {'name': None, 'key': None, 'state': 'present', 'enabled': True, 'total_limit': None,
+    desired = {'name': None, 'key': None, 'state': 'present', 'enabled': None, 'total_limit': None,
                'hourly_limit': None, 'reset_password': False}
     desired.update(options)
     return desired
@@ -27,6 +27,8 @@ def user(name='smtp10000001', status='Enable', total=200, hourly=20, password='P
 @pytest.mark.parametrize('state, enabled, expected', [
     ('present', True, 'Enable'),
     ('present', False, 'Disable'),
+    ('present', None, None),
+    ('disabled', None, 'Disable'),
     ('disabled', True, 'Disable'),
     ('disabled', False, 'Disable'),
 ])
@@ -65,9 +67,16 @@ def test_enabled_false_disables_under_present():
     assert result.edit == {'status': 'Disable'}
 
 
-def test_present_reenables_disabled_user():
-    result = plan(spec(name='smtp10000001'), user(status='Disable'))
+def test_enabled_true_reenables_disabled_user():
+    result = plan(spec(name='smtp10000001', enabled=True), user(status='Disable'))
     assert result.edit == {'status': 'Enable'}
+
+
+@pytest.mark.parametrize('status', ['Enable', 'Disable'])
+def test_without_enabled_a_task_leaves_the_status_as_it_is(status):
+    result = plan(spec(name='smtp10000001', hourly_limit=50), user(status=status))
+    assert result.edit == {'hourly_limit': 50}
+    assert result.after['status'] == status
 
 
 def test_disabled_missing_user_is_a_no_op():
@@ -77,7 +86,7 @@ def test_disabled_missing_user_is_a_no_op():
     assert diff_of(result.before, result.after) == {'before': {}, 'after': {}}
 
 
-def test_create_is_one_add():
+def test_create_without_enabled_makes_an_enabled_user():
     result = plan(spec(key='web1', total_limit=100, hourly_limit=10), None)
     assert result.operations == ['add']
     assert result.after == {'name': None, 'enabled': True, 'status': 'Enable', 'total_limit': 100, 'hourly_limit': 10}

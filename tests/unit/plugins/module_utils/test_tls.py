@@ -9,8 +9,6 @@ validate_certs (default true) refuses an untrusted or expired certificate with a
 reaching the API; ca_path (or SENDCLEAN_CA_PATH) trusts a private CA; validate_certs=false works and warns.
 """
 
-import datetime
-import ipaddress
 import json
 import os
 import sys
@@ -26,78 +24,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-x509 = pytest.importorskip('cryptography.x509')
-hashes = pytest.importorskip('cryptography.hazmat.primitives.hashes')
-serialization = pytest.importorskip('cryptography.hazmat.primitives.serialization')
-ec = pytest.importorskip('cryptography.hazmat.primitives.asymmetric.ec')
-NameOID = x509.oid.NameOID
-
-ONE_DAY = datetime.timedelta(days=1)
-
-
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _write_pem(path, data):
-    with open(path, 'wb') as handle:
-        handle.write(data)
-    return str(path)
-
-
-def make_ca(directory, common_name):
-    """A self-signed CA; returns (key, certificate, path of its PEM)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(_name(common_name))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - ONE_DAY).not_valid_after(now + ONE_DAY)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            # Python 3.13's default context is strict (VERIFY_X509_STRICT) and wants both key identifiers.
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
-    return key, cert, _write_pem(directory / (common_name + '.pem'), cert.public_bytes(serialization.Encoding.PEM))
-
-
-def make_server_cert(directory, ca_key, ca_cert, expired=False):
-    """A certificate for 127.0.0.1 signed by the CA; returns (certificate path, key path)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    validity = (now - 3 * ONE_DAY, now - ONE_DAY) if expired else (now - ONE_DAY, now + ONE_DAY)
-    cert = (x509.CertificateBuilder().subject_name(_name('127.0.0.1')).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(validity[0]).not_valid_after(validity[1])
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    stem = 'server-expired' if expired else 'server'
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return (_write_pem(directory / (stem + '.crt'), cert.public_bytes(serialization.Encoding.PEM)),
-            _write_pem(directory / (stem + '.key'), key_pem))
-
-
-@pytest.fixture(scope='module')
-def pki(tmp_path_factory):
-    directory = tmp_path_factory.mktemp('pki')
-    ca_key, ca_cert, ca_path = make_ca(directory, 'private-ca')
-    dummy_key, dummy_cert, other_ca_path = make_ca(directory, 'other-ca')
-    cert, key = make_server_cert(directory, ca_key, ca_cert)
-    expired_cert, expired_key = make_server_cert(directory, ca_key, ca_cert, expired=True)
-    return {'ca': ca_path, 'other_ca': other_ca_path, 'cert': cert, 'key': key,
-            'expired_cert': expired_cert, 'expired_key': expired_key}
-
-
-@pytest.fixture(scope='module')
-def https_sim(pki, tmp_path_factory):
-    """The simulator over HTTPS with a certificate of the private CA."""
-    with Simulator().start(str(tmp_path_factory.mktemp('https-sim')), tls_cert=pki['cert'], tls_key=pki['key'],
-                           cafile=pki['ca']) as sim:
-        yield sim
-
 
 @pytest.fixture(scope='module')
 def expired_sim(pki, tmp_path_factory):
@@ -111,9 +37,9 @@ def expired_sim(pki, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def clean(https_sim, monkeypatch):
-    """An empty account; no CA bundle from the environment (OpenSSL reads these two, see the last tests)."""
+    """An empty account; no CA bundle from the environment (requests reads these two, see the last tests)."""
     https_sim.reset()
-    for variable in ('SSL_CERT_FILE', 'SSL_CERT_DIR', 'SENDCLEAN_CA_PATH'):
+    for variable in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SENDCLEAN_CA_PATH'):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -188,6 +114,13 @@ def test_module_validate_certs_false_works_and_warns(https_sim, capsys):
     assert any('validate_certs=false' in str(warning) for warning in result['warnings'])
 
 
+def test_module_over_plain_http_works_and_warns(simulator, capsys):
+    result = run_info(simulator, capsys)
+    assert not result.get('failed')
+    assert any('plain http' in str(warning) and simulator.api_url in str(warning) for warning in result['warnings'])
+    assert simulator.token not in json.dumps(result)
+
+
 def test_expired_certificate_is_refused(expired_sim, pki):
     with pytest.raises(SendCleanError) as caught:
         client(expired_sim, ca_path=pki['ca']).list_users()
@@ -201,19 +134,38 @@ def test_expired_certificate_message_says_expired(expired_sim, pki):
     assert 'expired' in message and 'set ca_path' not in message
 
 
-# OpenSSL reads SSL_CERT_FILE / SSL_CERT_DIR for its default CAs, and such variables are common on corporate machines
-# and CI runners: ca_path must be the only trust anchor when given, and validate_certs=false must not verify at all.
-def test_ca_path_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch):
-    monkeypatch.setenv('SSL_CERT_FILE', pki['other_ca'])
+# requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a Session's verify setting (psf/requests#3829; only a
+# per-request verify wins), and such variables are common on corporate machines and CI runners: ca_path must be the
+# only trust anchor when given, and validate_certs=false must not verify at all.
+@pytest.mark.parametrize('variable', ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
+def test_ca_path_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch, variable):
+    monkeypatch.setenv(variable, pki['other_ca'])
     assert client(https_sim, ca_path=pki['ca']).list_users() == []
 
 
 def test_a_ca_bundle_from_the_environment_is_not_trusted_beside_ca_path(https_sim, pki, monkeypatch):
-    monkeypatch.setenv('SSL_CERT_FILE', pki['ca'])
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', pki['ca'])
     with pytest.raises(SendCleanError, match='is not trusted'):
         client(https_sim, ca_path=pki['other_ca']).list_users()
 
 
 def test_validate_certs_false_wins_over_a_ca_bundle_from_the_environment(https_sim, pki, monkeypatch):
-    monkeypatch.setenv('SSL_CERT_FILE', pki['other_ca'])
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', pki['other_ca'])
     assert client(https_sim, validate_certs=False).list_users() == []
+
+
+# What a failure over TLS means for a create: refused at the handshake, nothing was sent; cut off after sending,
+# the create may have been applied (an SSL error type must not make that look like a handshake failure).
+def test_a_create_refused_at_the_handshake_was_never_sent(https_sim):
+    with pytest.raises(SendCleanError) as caught:
+        client(https_sim).add_user(10, 1)
+    assert not caught.value.outcome_unknown
+    assert https_sim.requests()['total'] == 0
+
+
+def test_a_create_cut_off_after_sending_over_tls_is_outcome_unknown(https_sim, pki):
+    https_sim.configure(drop_rate=1.0, drop_calls=['addSmtp'])
+    with pytest.raises(SendCleanError) as caught:
+        client(https_sim, ca_path=pki['ca']).add_user(10, 1)
+    assert caught.value.outcome_unknown
+    assert len(https_sim.users()) == 1 and https_sim.requests()['counts']['addSmtp'] == 1

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The client's transport (the standard library's http.client): keep-alive, proxies, no third-party imports."""
+"""The client's transport (a requests Session): keep-alive, proxies, what each failure says about a write."""
 
 import base64
+import json
 import os
 import socket
 import socketserver
@@ -14,8 +15,10 @@ import sys
 import threading
 
 import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient, SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient, SendCleanError, never_sent
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'simulator'))
 
@@ -30,12 +33,13 @@ def no_proxy_from_the_environment(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
 
 
-def client_for(sim, retries=0):
-    return SendCleanClient(sim.owner_id, sim.token, sim.api_url, timeout=5, retries=retries, sleep=lambda seconds: None)
+def client_for(sim, retries=0, ca_path=None):
+    return SendCleanClient(sim.owner_id, sim.token, sim.api_url, ca_path=ca_path, timeout=5, retries=retries,
+                           sleep=lambda seconds: None)
 
 
 class TunnelHandler(socketserver.BaseRequestHandler):
-    """A CONNECT proxy: records each tunnel's request head, then relays bytes both ways."""
+    """A CONNECT proxy: records each tunnel's request head, then relays bytes both ways (or refuses the tunnel)."""
 
     def handle(self):
         head = b''
@@ -45,6 +49,9 @@ class TunnelHandler(socketserver.BaseRequestHandler):
                 return
             head += chunk
         self.server.heads.append(head.decode('latin-1'))
+        if self.server.refuse:
+            self.request.sendall(b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')
+            return
         target = head.split(b' ')[1].decode('ascii')
         host, port = target.rsplit(':', 1)
         with socket.create_connection((host, int(port))) as upstream:
@@ -72,6 +79,7 @@ def proxy():
     server = socketserver.ThreadingTCPServer(('127.0.0.1', 0), TunnelHandler)
     server.daemon_threads = True
     server.heads = []
+    server.refuse = False
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
@@ -82,9 +90,9 @@ def test_one_connection_serves_every_call_of_a_run(simulator):
     client = client_for(simulator)
     name, _password = client.add_user(10, 1)
     client.edit_user(name, hourly_limit=2)
-    connection = client._connection  # pylint: disable=protected-access
     assert len(client.list_users()) == 1
-    assert client._connection is connection  # pylint: disable=protected-access
+    pools = client._session.get_adapter(simulator.api_url).poolmanager.pools  # pylint: disable=protected-access
+    assert [(pools[key].num_connections, pools[key].num_requests) for key in pools.keys()] == [(1, 3)]
 
 
 def test_a_connection_the_server_closed_is_replaced_before_a_write(tmp_path):
@@ -97,14 +105,16 @@ def test_a_connection_the_server_closed_is_replaced_before_a_write(tmp_path):
         assert len(sim.users()) == 1
 
 
-def test_requests_go_through_the_proxy_of_the_environment_in_a_tunnel(proxy, monkeypatch, simulator):
-    monkeypatch.setenv('HTTP_PROXY', 'http://user:p%%40ss@127.0.0.1:%d' % proxy.server_address[1])
-    assert client_for(simulator).list_users() == []
+def test_requests_go_through_the_proxy_of_the_environment_in_a_tunnel(proxy, monkeypatch, https_sim, pki):
+    https_sim.reset()
+    monkeypatch.setenv('HTTPS_PROXY', 'http://user:p%%40ss@127.0.0.1:%d' % proxy.server_address[1])
+    assert client_for(https_sim, ca_path=pki['ca']).list_users() == []
     assert len(proxy.heads) == 1
     request_line, headers = proxy.heads[0].split('\r\n', 1)
-    assert request_line.startswith('CONNECT 127.0.0.1:%d ' % simulator.port)
+    assert request_line.startswith('CONNECT 127.0.0.1:%d ' % https_sim.port)
     assert 'Proxy-Authorization: Basic %s' % base64.b64encode(b'user:p@ss').decode('ascii') in headers
-    assert simulator.token not in proxy.heads[0], 'the tunnel request never carries the token'
+    assert https_sim.token not in proxy.heads[0], 'the tunnel request never carries the token'
+    assert https_sim.requests()['counts']['listSmtp'] == 1
 
 
 def test_no_proxy_bypasses_the_proxy(proxy, monkeypatch, simulator):
@@ -126,16 +136,63 @@ def test_an_unreachable_proxy_is_named_and_nothing_was_sent(monkeypatch, simulat
     assert simulator.requests()['total'] == 0
 
 
-def test_the_client_needs_no_third_party_package(simulator):
-    """The modules run in any ansible-core environment: the client works with requests and urllib3 unimportable."""
+def test_a_tunnel_the_proxy_refuses_is_never_sent_and_retried(proxy, monkeypatch, https_sim, pki):
+    https_sim.reset()
+    proxy.refuse = True
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:%d' % proxy.server_address[1])
+    with pytest.raises(SendCleanError) as caught:
+        client_for(https_sim, retries=2, ca_path=pki['ca']).add_user(10, 1)
+    assert not caught.value.outcome_unknown
+    assert len(proxy.heads) == 3, 'a create that never left is repeated'
+    assert https_sim.requests()['total'] == 0
+
+
+# The real failures above and in test_client.py/test_tls.py cover refused connections, proxies, TLS handshakes, drops
+# and read timeouts; a connect timeout needs an address that swallows SYNs, which this machine has none of.
+@pytest.mark.parametrize('exc, unsent', [
+    (requests.exceptions.ConnectTimeout(), True),
+    (requests.exceptions.ProxyError(), True),
+    (requests.exceptions.ConnectionError(MaxRetryError(None, '/', NewConnectionError(None, 'refused'))), True),
+    (requests.exceptions.ConnectionError(ProtocolError('Connection aborted.', ConnectionResetError())), False),
+    (requests.exceptions.ReadTimeout(), False),
+    (requests.exceptions.ChunkedEncodingError(), False),
+])
+def test_only_failures_while_connecting_prove_nothing_was_sent(exc, unsent):
+    assert never_sent(exc) is unsent
+
+
+def test_without_requests_the_module_fails_naming_the_library(simulator, tmp_path):
+    """The standard answer to a missing library: missing_required_lib('requests'), and no request at all."""
     collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
     script = '\n'.join([
         'import sys',
-        'sys.modules.update(dict.fromkeys(["requests", "urllib3", "certifi"]))  # None: importing them fails',
+        'sys.modules["requests"] = None  # importing it fails',
+        'from ansible_collections.sendclean.mta.plugins.modules import sendclean_smtp_info',
+        'sendclean_smtp_info.main()',
+    ])
+    args = tmp_path / 'args.json'
+    args.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': {
+        'owner_id': simulator.owner_id, 'token': simulator.token, 'api_url': simulator.api_url}}))
+    done = subprocess.run([sys.executable, '-c', script, str(args)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=collections), check=False)
+    result = json.loads(done.stdout)
+    assert done.returncode == 1 and result['failed'], done.stderr[-2000:]
+    assert result['msg'].startswith('Failed to import the required Python library (requests)')
+    assert simulator.token not in done.stdout
+    assert simulator.requests()['total'] == 0
+
+
+def test_a_module_run_imports_no_charset_detector_and_prints_no_warning(simulator):
+    """The client decodes JSON bytes itself: requests' charset detector stays out of a module's process."""
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
+    script = '\n'.join([
+        'import sys',
         'from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient',
         'print(len(SendCleanClient(*sys.argv[1:4]).list_users()))',
+        'print(sorted(set(sys.modules) & {"charset_normalizer", "chardet"}))',
+        'import charset_normalizer  # still importable by whoever needs it',
     ])
     simulator.add_users(2, 10, 1)
-    done = subprocess.run([sys.executable, '-c', script, simulator.owner_id, simulator.token, simulator.api_url],
+    done = subprocess.run([sys.executable, '-W', 'always', '-c', script, simulator.owner_id, simulator.token, simulator.api_url],
                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections), check=False)
-    assert (done.returncode, done.stdout.strip()) == (0, '2'), done.stderr[-2000:]
+    assert (done.returncode, done.stdout.split('\n')[:2], done.stderr) == (0, ['2', '[]'], '')
