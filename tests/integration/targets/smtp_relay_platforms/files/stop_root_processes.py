@@ -1,7 +1,8 @@
 """Stop every process whose root directory is the given root file system: SIGTERM, then SIGKILL after a grace time.
 
 A root's sshd, the sessions Ansible's ssh connection keeps open, and anything else started in it (chroot) share
-this host's process table; they are found by their /proc/<pid>/root link. Prints how many processes were stopped.
+this host's process table; they are found by their /proc/<pid>/root link. Prints how many processes were stopped;
+exits 1 when some are still there after SIGKILL.
 """
 
 import os
@@ -43,7 +44,11 @@ def main():
     while processes_in(root) and time.monotonic() < deadline:
         time.sleep(0.1)
     signal_all(processes_in(root), signal.SIGKILL)
+    time.sleep(0.5)
     print(len(first))
+    left = processes_in(root)
+    if left:
+        sys.exit('still running in %s: %s' % (root, left))
 
 
 if __name__ == '__main__':
