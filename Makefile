@@ -96,10 +96,12 @@ endif
 # Tier 2 of the smtp_relay role on each Debian release the role claims (bookworm, trixie), each in a root file system
 # under build/platforms built with debootstrap from Debian's archive (kept: later runs copy it afresh), reached over
 # ssh. As root, under the same secrets audit; `make test E2E=1` runs it after everything else. See docs/testing.md.
+PLATFORMS_DIR ?= $(CURDIR)/build/platforms
+
 test-platforms: stage
 	@test "$$(id -u)" = 0 || { echo "test-platforms builds root file systems and runs Postfix in them: run it as root"; exit 1; }
 	$(SECRETS_AUDIT) --workdir $(CURDIR)/build/platforms-simulator --log $(CURDIR)/build/platforms.log \
-		--allow-destructive --allow-disabled --var smtp_relay_platforms_dir=$(CURDIR)/build/platforms smtp_relay_platforms
+		--allow-destructive --allow-disabled --var smtp_relay_platforms_dir=$(PLATFORMS_DIR) smtp_relay_platforms
 
 lint: stage
 	$(ANSIBLE_ENV) $(BIN)/ansible-lint
