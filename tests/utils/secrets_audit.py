@@ -35,17 +35,22 @@ def parse_args(argv):
     parser.add_argument('--workdir', default=os.path.join('tests', 'output', 'secrets-audit'), help='simulator workdir')
     parser.add_argument('--python', default='3.11', help='the Python version ansible-test runs the targets with')
     parser.add_argument('--allow-destructive', action='store_true', help='also run targets that change the host')
+    parser.add_argument('--allow-disabled', action='store_true', help='also run targets marked disabled (named ones)')
+    parser.add_argument('--var', action='append', default=[], metavar='NAME=VALUE',
+                        help='one more variable of the integration config, for targets that need it')
     parser.add_argument('targets', nargs='*', help='integration targets (default: all)')
     return parser.parse_args(argv)
 
 
 def run_targets(sim, args):
     """Run ansible-test integration against the simulator; return (exit code, captured lines)."""
-    write_file_atomically(CONFIG_PATH, integration_config_yaml(sim.integration_config()))
+    extra = dict(var.split('=', 1) for var in args.var)
+    write_file_atomically(CONFIG_PATH, integration_config_yaml(dict(sim.integration_config(), **extra)))
     # --continue-on-error: a failing target must not keep the later ones out of the audit (the exit code still tells).
     command = ['ansible-test', 'integration', '--local', '--python', args.python, '--color', 'no', '--diff', '-vvv',
                '--continue-on-error']
     command += ['--allow-destructive'] if args.allow_destructive else []
+    command += ['--allow-disabled'] if args.allow_disabled else []
     command += args.targets
     handle = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(handle, 'wb') as log:
