@@ -22,8 +22,8 @@ import urllib.parse
 import warnings
 
 # requests imports a character-set detector (charset_normalizer or chardet) only to guess the encoding of text
-# replies. This client decodes JSON bytes itself, and the detector is a tenth of what a converged module run
-# imports, so it is kept out of the import: requests supports running without one (it would warn once).
+# replies. This client decodes JSON bytes itself, and the detector is about a tenth of importing requests, so it
+# is kept out of the import: requests supports running without one (it would warn once).
 CHARSET_DETECTORS = [name for name in ('charset_normalizer', 'chardet') if name not in sys.modules]
 sys.modules.update(dict.fromkeys(CHARSET_DETECTORS))  # None: importing them fails
 REQUESTS_IMPORT_ERROR = None
@@ -276,8 +276,10 @@ class SendCleanClient(object):
     def _transport_failure(self, exc):
         """What a requests exception means for the call: never sent (connection, proxy, TLS handshake) or maybe applied."""
         root = causes(exc)[-1]
+        # requests raises SSLError for a failed handshake. A connection that breaks after sending is not one: Python's
+        # ssl reads an unannounced close as EOF, so that surfaces as a ConnectionError (test_tls proves it).
         if isinstance(exc, SSLError):
-            return _Failure(TRANSPORT_ERROR, self._tls_cause(exc), unsent=True)
+            return _Failure(TRANSPORT_ERROR, self._tls_cause(exc, root), unsent=True)
         if never_sent(exc):
             return _Failure(TRANSPORT_ERROR, 'could not connect to %s%s (%s)' % (self.url, self._via(), describe(root)),
                             transient=True, unsent=True)
@@ -289,10 +291,10 @@ class SendCleanClient(object):
             cause = 'the request to %s failed (%s)' % (self.url, describe(root))
         return _Failure(TRANSPORT_ERROR, cause, transient=True)
 
-    def _tls_cause(self, exc):
+    def _tls_cause(self, exc, root):
         verification = [cause for cause in causes(exc) if isinstance(cause, ssl.SSLCertVerificationError)]
         if not verification:
-            return 'the TLS handshake with %s failed (%s)' % (self.url, describe(causes(exc)[-1]))
+            return 'the TLS handshake with %s failed (%s)' % (self.url, describe(root))
         message = verification[0].verify_message
         if 'expired' in message or 'not yet valid' in message:
             return 'the TLS certificate of %s has expired or is not yet valid; the server must renew it' % self.url

@@ -17,9 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.sendclean.mta.plugins.module_utils._client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, SendCleanClient, SendCleanError, base_url,
 )
-from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError
-from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError
-from ansible_collections.sendclean.mta.plugins.module_utils._registry import RegistryError
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 
 CONNECTION_ARGUMENT_SPEC = {
     'owner_id': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['SENDCLEAN_OWNER_ID'])},
@@ -114,8 +112,6 @@ class AnsibleSendClean(object):
             result = self.run()
         except SendCleanError as exc:
             self.module.fail_json(msg=str(exc), api_error=exc.as_dict())
-        except ProvisionError as exc:
+        except TaskFailure as exc:
             self.module.fail_json(msg=str(exc), **exc.result)
-        except (InputError, RegistryError) as exc:
-            self.module.fail_json(msg=str(exc))
         self.module.exit_json(**result)

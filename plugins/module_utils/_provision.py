@@ -11,18 +11,15 @@ listing again and adopting the one new user, and a lost reset by comparing passw
 """
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_ENABLE, SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
     OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, create_limits, diff_of, differences, plan,
     require_create_limits,
 )
 
 
-class ProvisionError(Exception):
+class ProvisionError(TaskFailure):
     """A run that must stop before (or instead of) a write; ``result`` holds what was done so far."""
-
-    def __init__(self, message, result=None):
-        super(ProvisionError, self).__init__(message)
-        self.result = result or {}
 
 
 def empty_result():

@@ -10,6 +10,7 @@ Users are the dicts of _client.parse_user: ``{name, enabled, status, total_limit
 """
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_DISABLE, STATUS_ENABLE
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 
 STATE_PRESENT = 'present'
 STATE_DISABLED = 'disabled'
@@ -23,7 +24,7 @@ OP_EDIT = 'edit'
 OP_RESET = 'reset'
 
 
-class InputError(Exception):
+class InputError(TaskFailure):
     """Desired state that no run could reach; raised before any request."""
 
 

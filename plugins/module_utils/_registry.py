@@ -20,12 +20,14 @@ import json
 import os
 import tempfile
 
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
+
 FORMAT_VERSION = 1
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-class RegistryError(Exception):
+class RegistryError(TaskFailure):
     """The registry file cannot be read, parsed or written; the message names the path and the fix."""
 
 

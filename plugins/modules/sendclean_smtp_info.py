@@ -126,7 +126,6 @@ missing:
 
 from ansible_collections.sendclean.mta.plugins.module_utils._module import AnsibleSendClean
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import public_view
-from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 
 
 class SmtpInfoModule(AnsibleSendClean):
@@ -138,7 +137,11 @@ class SmtpInfoModule(AnsibleSendClean):
 
     def run(self):
         params = self.module.params
-        registry = Registry(params['registry']) if params['registry'] else None
+        registry = None
+        if params['registry']:
+            # Imported only when used: a module run is mostly imports (docs/benchmarks.md).
+            from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry  # pylint: disable=import-outside-toplevel
+            registry = Registry(params['registry'])
         users = self.client.list_users()
         wanted = set(params['name']) if params['name'] is not None else None
         keys = registry.keys_by_name() if registry else {}

@@ -321,7 +321,6 @@ import contextlib
 from ansible_collections.sendclean.mta.plugins.module_utils._module import AnsibleSendClean
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError, check_spec
-from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 
 # What one user is, at the top level and in each element of `users`.
 USER_OPTIONS = {
@@ -354,7 +353,11 @@ class SmtpUserModule(AnsibleSendClean):
         labelled = [(label_of(item, index), dict((option, item[option]) for option in USER_OPTIONS))
                     for index, item in enumerate(params['users'] if batch else [params])]
         keyed = any(spec['key'] is not None for _label, spec in labelled)
-        registry = Registry(params['registry']) if keyed and params['registry'] else None
+        registry = None
+        if keyed and params['registry']:
+            # Imported only when used: a module run is mostly imports (docs/benchmarks.md).
+            from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry  # pylint: disable=import-outside-toplevel
+            registry = Registry(params['registry'])
         provisioner = Provisioner(self.client, registry, self.module.check_mode, self.module.warn)
         if len(set(label for label, _spec in labelled)) < len(labelled):
             raise InputError('users names the same key or name more than once; give each user once')

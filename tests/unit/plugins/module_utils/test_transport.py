@@ -161,20 +161,24 @@ def test_only_failures_while_connecting_prove_nothing_was_sent(exc, unsent):
     assert never_sent(exc) is unsent
 
 
+def run_python(lines, *args):
+    """Run the lines in a fresh interpreter that finds this collection; returns the finished process."""
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
+    return subprocess.run([sys.executable, '-W', 'always', '-c', '\n'.join(lines)] + list(args), capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=collections), check=False)
+
+
 def test_without_requests_the_module_fails_naming_the_library(simulator, tmp_path):
     """The standard answer to a missing library: missing_required_lib('requests'), and no request at all."""
-    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
-    script = '\n'.join([
+    args = tmp_path / 'args.json'
+    args.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': {
+        'owner_id': simulator.owner_id, 'token': simulator.token, 'api_url': simulator.api_url}}))
+    done = run_python([
         'import sys',
         'sys.modules["requests"] = None  # importing it fails',
         'from ansible_collections.sendclean.mta.plugins.modules import sendclean_smtp_info',
         'sendclean_smtp_info.main()',
-    ])
-    args = tmp_path / 'args.json'
-    args.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': {
-        'owner_id': simulator.owner_id, 'token': simulator.token, 'api_url': simulator.api_url}}))
-    done = subprocess.run([sys.executable, '-c', script, str(args)], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=collections), check=False)
+    ], str(args))
     result = json.loads(done.stdout)
     assert done.returncode == 1 and result['failed'], done.stderr[-2000:]
     assert result['msg'].startswith('Failed to import the required Python library (requests)')
@@ -184,15 +188,12 @@ def test_without_requests_the_module_fails_naming_the_library(simulator, tmp_pat
 
 def test_a_module_run_imports_no_charset_detector_and_prints_no_warning(simulator):
     """The client decodes JSON bytes itself: requests' charset detector stays out of a module's process."""
-    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 7))
-    script = '\n'.join([
+    simulator.add_users(2, 10, 1)
+    done = run_python([
         'import sys',
         'from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanClient',
         'print(len(SendCleanClient(*sys.argv[1:4]).list_users()))',
         'print(sorted(set(sys.modules) & {"charset_normalizer", "chardet"}))',
         'import charset_normalizer  # still importable by whoever needs it',
-    ])
-    simulator.add_users(2, 10, 1)
-    done = subprocess.run([sys.executable, '-W', 'always', '-c', script, simulator.owner_id, simulator.token, simulator.api_url],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections), check=False)
+    ], simulator.owner_id, simulator.token, simulator.api_url)
     assert (done.returncode, done.stdout.split('\n')[:2], done.stderr) == (0, ['2', '[]'], '')
