@@ -95,15 +95,17 @@ endif
 	$(SECRETS_AUDIT) --workdir $(CURDIR)/build/integration --log $(CURDIR)/build/integration.log $(INTEGRATION_ARGS)
 	@$(if $(filter 1,$(E2E)),true,echo "SKIPPED: smtp_relay_postfix (tier 2: real Postfix, destructive, needs root): run 'make test E2E=1' as root")
 
-# Tier 2 of the smtp_relay role on each Debian release the role claims (bookworm, trixie), each in a root file system
+# Tier 2 of the smtp_relay role on each Debian release the role claims (PLATFORMS), each in a root file system
 # under build/platforms built with debootstrap from Debian's archive (kept: later runs copy it afresh), reached over
 # ssh. As root, under the same secrets audit; `make test E2E=1` runs it after everything else. See docs/testing.md.
 PLATFORMS_DIR ?= $(CURDIR)/build/platforms
+PLATFORMS ?= bookworm trixie
 
 test-platforms: stage
 	@test "$$(id -u)" = 0 || { echo "test-platforms builds root file systems and runs Postfix in them: run it as root"; exit 1; }
 	$(SECRETS_AUDIT) --workdir $(CURDIR)/build/platforms-simulator --log $(CURDIR)/build/platforms.log \
-		--allow-destructive --allow-disabled --var smtp_relay_platforms_dir=$(PLATFORMS_DIR) smtp_relay_platforms
+		--allow-destructive --allow-disabled --var smtp_relay_platforms_dir=$(PLATFORMS_DIR) \
+		--var "smtp_relay_platforms_releases=$(PLATFORMS)" smtp_relay_platforms
 
 lint: stage
 	$(ANSIBLE_ENV) $(BIN)/ansible-lint
