@@ -14,9 +14,10 @@ play alone, so a role-level ``when`` false for that host would skip the call for
 import contextlib
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._client import HAS_REQUESTS, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._module import (
     CONNECTION_ARGUMENT_SPEC, client_from_params, connection_errors,
 )
@@ -55,6 +56,8 @@ class ActionModule(ActionBase):
         if leader != task_vars['inventory_hostname']:
             return {'changed': False, 'fleet': {'leader': leader}}
         errors = connection_errors(params)
+        if not HAS_REQUESTS:  # the leader makes the requests, with the controller's Python
+            errors.append(missing_required_lib('requests'))
         if params['disable_unclaimed']:
             errors.extend(self._incomplete_scope(task_vars, requests))
         if errors:

@@ -29,6 +29,8 @@ description:
   - Runs on the controller; it needs no connection to the host.
 author:
   - SendClean MTA collection maintainers (@sendclean)
+requirements:
+  - requests (the Python library, on the controller)
 extends_documentation_fragment:
   - sendclean.mta.connection
   - sendclean.mta.connection.actiongroup
