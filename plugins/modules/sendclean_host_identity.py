@@ -186,6 +186,8 @@ class HostRecord(object):
                 json.dump({'version': FORMAT_VERSION, 'users': self.users, 'pending': self.pending}, handle, indent=2,
                           sort_keys=True)
                 handle.write('\n')
+                handle.flush()
+                os.fsync(handle.fileno())  # a pending marker must be on disk before its create is sent
             os.chmod(temp_path, 0o600)
             os.rename(temp_path, self.path)
         finally:
