@@ -254,8 +254,8 @@ def summary(results):
         '- A module run is mostly Python imports: `ansible.module_utils.basic` (as for ping), then requests and urllib3.',
         '  The client keeps requests\' charset detector out of that import, since it decodes JSON bytes itself.',
         '- The uri task makes the same single POST; its module imports `ansible.module_utils.urls` instead of requests.',
-        '- The role builds each host\'s desired user on the host, then provisions all of them in one `run_once` task on the',
-        '  controller; only the file tasks run per host.',
+        '- The role reads each host\'s identity on the host, then one host per play batch (the leader of the',
+        '  sendclean_smtp_fleet step) provisions all of them on the controller; the file tasks run per host.',
         '',
     ]
     return '\n'.join(lines)
