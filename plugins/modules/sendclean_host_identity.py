@@ -6,20 +6,22 @@
 
 DOCUMENTATION = r'''
 module: sendclean_host_identity
-short_description: Keep on a host the record of which SendClean SMTP user it holds
+short_description: Keep on a host the record of which SendClean SMTP users it holds
 version_added: 0.2.0
 description:
   - Reads and writes the host's own record of its SendClean SMTP users, so that the host, not a file on the
-    controller, is what says which user is its own. Every controller (a laptop, a CI runner, each AWX job) then
-    finds the same user.
-  - The record is a small JSON file (mode V(0600), directory V(0700)) that maps a slot (V(default); one per sender
-    later) to a user name, and holds no password. The password stays where Postfix reads it (O(credentials_path)).
+    controller, is what says which users are its own. Every controller (a laptop, a CI runner, each AWX job) then
+    finds the same users.
+  - The record is a small JSON file (mode V(0600), directory V(0700)) that maps a slot to a user name, and holds no
+    password. A slot is V(default), the user that relays all the host's mail, or a sender (V(orders@shop.example),
+    V(@news.example)) with a user of its own. The passwords stay where Postfix reads them (O(credentials_path)).
   - Before a create is sent, O(operation=claim) marks it pending with one-off limits that no other create uses, so a
     create whose reply was lost is recognised later among the account's users, with no state on the controller.
-    Two runs at once over the same host cannot both create a user for it - the second finds the first one's marker
-    and reports the host as busy.
-  - The P(sendclean.mta.smtp_relay#role) role calls it before and after
-    M(sendclean.mta.sendclean_smtp_fleet).
+    Two runs at once over the same host cannot both create a user for a slot - the second finds the first one's
+    marker and reports the slot as busy.
+  - In the same run it can report the state of other files (O(files)) and of Postfix (O(postconf)), so that the
+    P(sendclean.mta.smtp_relay#role) role learns from one module run per host whether anything must change.
+  - The P(sendclean.mta.smtp_relay#role) role calls it before and after M(sendclean.mta.sendclean_smtp_fleet).
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:
@@ -27,7 +29,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Nothing is written; O(operation=claim) reports an existing marker but writes no new one.
+    details: Nothing is written; O(operation=claim) reports another run's marker but writes no new one.
   diff_mode:
     support: none
   platform:
@@ -39,218 +41,170 @@ options:
     required: true
   credentials_path:
     description:
-      - The Postfix SASL password file (C(sasl_passwd)) the host relays with. Its line for the recorded user gives
-        RV(identity.password). When the record names no user yet, the user of its first line is taken as the host's
-        (a host configured before the record existed keeps its user).
+      - The Postfix SASL password file (C(sasl_passwd)) the host relays with. Its line for a slot's user gives that
+        slot's password. When the record names no default user yet, the user of the relay's line (the one whose key
+        is not a sender) is taken as the host's, so a host configured before the record existed keeps its user.
     type: path
-  slot:
-    description: Which of the host's users. V(default) is the user that relays all the host's mail.
-    type: str
-    default: default
+  slots:
+    description:
+      - The slots to read and, with O(operation=claim), to mark a create pending for. RV(host_identity.users) also
+        reports every slot the record holds a user for.
+    type: list
+    elements: dict
+    default: [{name: default}]
+    suboptions:
+      name:
+        description: The slot, V(default) or a sender.
+        type: str
+        required: true
+      hourly_limit:
+        description: The hourly limit of the create a new marker of this slot stands for.
+        type: int
+        default: 500
   operation:
     description:
       - V(read) reports the record.
-      - V(claim) also marks a create pending when the slot holds no user, unless another run's fresh marker is there
-        (then RV(identity.busy) says so). A marker whose run ended without settling it, or older than O(lease), is
-        taken over with its one-off limits, so the create it may have made is still recognised.
-      - V(record) records O(name) for the slot and drops its pending marker.
-      - V(release) drops the marker of run O(run) (its create was never sent).
-      - V(unsettle) keeps the marker of run O(run) for the next run to settle (its create may have been applied).
+      - V(claim) also marks a create pending for each of O(slots) that holds no user, unless another run's fresh marker
+        is there (then the slot's C(busy) says so). A marker whose run ended without settling it, or older than
+        O(lease), is taken over with its one-off limits, so the create it may have made is still recognised.
+      - V(settle) ends run O(run) - records O(names), keeps the markers of O(unsettled) for the next run, drops the
+        run's other markers, and forgets the users of O(forget).
     type: str
-    choices: [read, claim, record, release, unsettle]
+    choices: [read, claim, settle]
     default: read
-  name:
-    description: The user name to record, with O(operation=record).
-    type: str
+  names:
+    description: With O(operation=settle), the users to record, as slot to user name. Their markers are dropped.
+    type: dict
+    default: {}
+  unsettled:
+    description: With O(operation=settle), the slots whose create of run O(run) may have been applied without the
+      run learning of it. Their markers stay, for the next run to recognise the user.
+    type: list
+    elements: str
+    default: []
+  forget:
+    description: With O(operation=settle), the slots whose users the host no longer holds (a sender taken off the list).
+    type: list
+    elements: str
+    default: []
   run:
-    description: The marker's run id, as O(operation=claim) returned it in RV(run); with O(operation=release) and
-      O(operation=unsettle) only that run's marker is touched.
+    description: The run id O(operation=claim) returned in RV(host_identity.run). With O(operation=settle), only that
+      run's markers are kept or dropped.
     type: str
-  hourly_limit:
-    description: The hourly limit of the create a new marker stands for, with O(operation=claim).
-    type: int
-    default: 500
   lease:
     description: Seconds after which another run's marker is taken to be abandoned (that run died before settling it).
     type: int
     default: 900
+  files:
+    description: Other files to report on, with O(operation=read) and O(operation=claim), in RV(host_identity.files).
+    type: list
+    elements: path
+    default: []
+  postconf:
+    description: Where C(postconf) is. When set, RV(host_identity.postfix) reports the installed Postfix.
+    type: path
+  postfix_config_dir:
+    description: The Postfix configuration directory whose C(inet_interfaces) RV(host_identity.postfix) reports.
+    type: path
+  postfix_status:
+    description: Whether RV(host_identity.postfix) also tells if Postfix runs (C(postfix status)).
+    type: bool
+    default: false
+  gather_distribution:
+    description:
+      - Whether to also return the facts of C(ansible.builtin.setup)'s C(distribution) subset (C(os_family),
+        C(distribution), C(distribution_version), ...) in RV(ansible_facts), gathered the same way - for a play that
+        did not gather facts, without a second module run.
+    type: bool
+    default: false
 notes:
-  - RV(identity.password) is a secret - set C(no_log) on the task.
+  - The passwords in RV(host_identity.users) are secrets - set C(no_log) on the task.
 seealso:
   - module: sendclean.mta.sendclean_smtp_fleet
 '''
 
 EXAMPLES = r'''
-- name: Read which SMTP user this host holds, and mark a create pending if it holds none
+- name: Read which SMTP users this host holds, and mark a create pending for a slot that holds none
   sendclean.mta.sendclean_host_identity:
     path: /etc/sendclean/smtp_relay.json
     credentials_path: /etc/postfix/sasl_passwd
     operation: claim
+    slots:
+      - name: default
+      - name: orders@shop.example
+        hourly_limit: 100
   register: host_identity
   no_log: true
 
-- name: Record the user the host got
+- name: Record the users the host got, and end the run's markers
   sendclean.mta.sendclean_host_identity:
     path: /etc/sendclean/smtp_relay.json
-    operation: record
-    name: smtp94454398
+    operation: settle
+    run: "{{ host_identity.host_identity.run }}"
+    names:
+      default: smtp94454398
+      orders@shop.example: smtp94454399
 '''
 
 RETURN = r'''
-identity:
-  description: What the host holds for O(slot), after the operation.
+host_identity:
+  description: What the host holds, after the operation.
   returned: always
   type: dict
   contains:
-    name:
-      description: The recorded user name, or V(null).
-      type: str
-      sample: smtp94454398
-    recorded:
-      description: Whether the record names that user (V(false) when it was only read from O(credentials_path)).
-      type: bool
-    has_password:
-      description: Whether O(credentials_path) holds a password for that user.
-      type: bool
-    password:
-      description: That password, or V(null). A secret.
-      type: str
-    pending:
-      description: The pending create - C(total_limit) and C(hourly_limit) (its one-off limits), C(run), C(since)
-        (epoch seconds), C(unsettled) - or V(null).
+    users:
+      description: Each slot of O(slots) and of the record, with what the host holds for it.
       type: dict
-    busy:
-      description: Why this run must not create a user for the slot (another run's fresh marker), or V(null).
+      contains:
+        name:
+          description: The user name, or V(null).
+          type: str
+          sample: smtp94454398
+        recorded:
+          description: Whether the record names that user (V(false) when it was only read from O(credentials_path)).
+          type: bool
+        has_password:
+          description: Whether O(credentials_path) holds a password for that user.
+          type: bool
+        password:
+          description: That password, or V(null). A secret.
+          type: str
+        pending:
+          description: The pending create - C(total_limit) and C(hourly_limit) (its one-off limits), C(run), C(since)
+            (epoch seconds), C(unsettled) - or V(null).
+          type: dict
+        busy:
+          description: Why this run must not create a user for the slot (another run's fresh marker), or V(null).
+          type: str
+    run:
+      description: The id of this run's pending markers (O(operation=claim) when it marked one), else V(null).
       type: str
-run:
-  description: The id of this run's pending marker (O(operation=claim) when it marked one), else V(null).
-  returned: always
-  type: str
+    files:
+      description: Each path of O(files) - C(exists), C(checksum) (SHA-1), C(mode) (as V(0600)), C(owner), C(group).
+      type: dict
+    postfix:
+      description: With O(postconf) - C(installed), C(version), C(default_database_type), C(inet_interfaces) (of
+        O(postfix_config_dir), when it has a main.cf), C(running) (with O(postfix_status)); else V(null).
+      type: dict
+ansible_facts:
+  description: With O(gather_distribution), the facts of setup's C(distribution) subset.
+  returned: when O(gather_distribution=true)
+  type: dict
+  contains:
+    os_family:
+      description: The OS family, as setup gives it.
+      type: str
+      sample: Debian
 '''
 
-import contextlib
-import fcntl
-import json
-import os
-import random
-import tempfile
 import time
-import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-FORMAT_VERSION = 1
-# One-off total limits of pending creates: far above any real limit, drawn from 900 million values.
-MARKER_LIMITS = (100000000, 999999999)
-
-
-class HostRecord(object):
-    """The record file: ``{"version": 1, "users": {slot: name}, "pending": {slot: marker}}``."""
-
-    def __init__(self, path):
-        self.path = path
-        self.users, self.pending = {}, {}
-
-    @contextlib.contextmanager
-    def locked(self, write):
-        """Load the record; to ``write`` it, hold its lock (a file beside it), making the directory if needed."""
-        directory = os.path.dirname(self.path)
-        if not write:
-            self._load()
-            yield self
-            return
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        lock_fd = os.open(os.path.join(directory, '.%s.lock' % os.path.basename(self.path)), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            self._load()
-            yield self
-        finally:
-            os.close(lock_fd)
-
-    def _load(self):
-        try:
-            with open(self.path) as handle:
-                data = json.load(handle)
-        except (IOError, OSError):
-            return
-        self.users = dict(data.get('users') or {})
-        self.pending = dict(data.get('pending') or {})
-
-    def write(self):
-        directory = os.path.dirname(self.path)
-        fd, temp_path = tempfile.mkstemp(prefix='.identity-', dir=directory)
-        try:
-            with os.fdopen(fd, 'w') as handle:
-                json.dump({'version': FORMAT_VERSION, 'users': self.users, 'pending': self.pending}, handle, indent=2,
-                          sort_keys=True)
-                handle.write('\n')
-                handle.flush()
-                os.fsync(handle.fileno())  # a pending marker must be on disk before its create is sent
-            os.chmod(temp_path, 0o600)
-            os.rename(temp_path, self.path)
-        finally:
-            if os.path.exists(temp_path):
-                os.remove(temp_path)
-
-
-def read_credentials(path):
-    """(user, password) of each line of a Postfix SASL password file: ``nexthop user:password``."""
-    pairs = []
-    if not path or not os.path.exists(path):
-        return pairs
-    with open(path) as handle:
-        for line in handle:
-            fields = line.split(None, 1)
-            if len(fields) == 2 and ':' in fields[1] and not line.startswith('#'):
-                user, password = fields[1].strip().split(':', 1)
-                pairs.append((user, password))
-    return pairs
-
-
-def held_user(record, slot, credentials):
-    """The user the slot holds: the recorded one; for the default slot of a host configured before the record
-    existed, the user of its credentials."""
-    if record.users.get(slot):
-        return record.users[slot]
-    return credentials[0][0] if credentials and slot == 'default' else None
-
-
-def change_record(record, params, held, now, check_mode):
-    """Apply the operation to the loaded record, whose slot holds user ``held`` (or None).
-
-    Returns (changed, the run id of a new marker or None, why the slot is busy or None).
-    """
-    slot, operation, run = params['slot'], params['operation'], params['run']
-    marker = record.pending.get(slot)
-    if operation == 'record':
-        changed = record.users.get(slot) != params['name'] or marker is not None
-        record.users[slot] = params['name']
-        record.pending.pop(slot, None)
-        return changed, None, None
-    if operation in ('release', 'unsettle'):
-        if marker is None or marker.get('run') != run:
-            return False, None, None
-        if operation == 'release':
-            del record.pending[slot]
-        else:
-            marker['unsettled'] = True
-        return True, None, None
-    if operation != 'claim' or held:
-        return False, None, None
-    if marker is not None and not marker.get('unsettled') and now - marker.get('since', 0) < params['lease']:
-        return False, None, ('another run marked a create for this host pending at %s UTC and has not finished (run %s); '
-                             'run again once it has, or after %d seconds if it died'
-                             % (time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(marker.get('since', 0))),
-                                marker.get('run'), params['lease']))
-    if check_mode:
-        return False, None, None
-    new_run = uuid.uuid4().hex
-    if marker is None:
-        marker = {'total_limit': random.SystemRandom().randint(*MARKER_LIMITS), 'hourly_limit': params['hourly_limit']}
-    record.pending[slot] = dict(marker, run=new_run, since=int(now), unsettled=False)
-    return True, new_run, None
+from ansible_collections.sendclean.mta.plugins.module_utils._host_record import (
+    HostRecord, claim, held_user, read_credentials, settle, slot_identity,
+)
+from ansible_collections.sendclean.mta.plugins.module_utils._host_state import distribution_facts, file_state, postfix_state
 
 
 def main():
@@ -258,35 +212,53 @@ def main():
         argument_spec={
             'path': {'type': 'path', 'required': True},
             'credentials_path': {'type': 'path'},
-            'slot': {'type': 'str', 'default': 'default'},
-            'operation': {'type': 'str', 'default': 'read', 'choices': ['read', 'claim', 'record', 'release', 'unsettle']},
-            'name': {'type': 'str'},
+            'slots': {'type': 'list', 'elements': 'dict', 'default': [{'name': 'default'}], 'options': {
+                'name': {'type': 'str', 'required': True},
+                'hourly_limit': {'type': 'int', 'default': 500},
+            }},
+            'operation': {'type': 'str', 'default': 'read', 'choices': ['read', 'claim', 'settle']},
+            'names': {'type': 'dict', 'default': {}},
+            'unsettled': {'type': 'list', 'elements': 'str', 'default': []},
+            'forget': {'type': 'list', 'elements': 'str', 'default': []},
             'run': {'type': 'str'},
-            'hourly_limit': {'type': 'int', 'default': 500},
             'lease': {'type': 'int', 'default': 900},
+            'files': {'type': 'list', 'elements': 'path', 'default': []},
+            'postconf': {'type': 'path'},
+            'postfix_config_dir': {'type': 'path'},
+            'postfix_status': {'type': 'bool', 'default': False},
+            'gather_distribution': {'type': 'bool', 'default': False},
         },
-        required_if=[('operation', 'record', ['name']), ('operation', 'release', ['run']), ('operation', 'unsettle', ['run'])],
         supports_check_mode=True,
     )
     params = module.params
+    slots = [slot['name'] for slot in params['slots']]
     record = HostRecord(params['path'])
     writes = params['operation'] != 'read' and not module.check_mode
+    run, busy, changed = None, {}, False
     try:
         credentials = read_credentials(params['credentials_path'])
         with record.locked(write=writes):
-            name = held_user(record, params['slot'], credentials)
-            changed, run, busy = change_record(record, params, name, time.time(), module.check_mode)
+            if params['operation'] == 'claim':
+                held = dict((slot, held_user(record, slot, credentials)) for slot in slots)
+                run, busy = claim(record, slots, held, dict((slot['name'], slot['hourly_limit']) for slot in params['slots']),
+                                  params['lease'], time.time(), module.check_mode)
+                changed = run is not None
+            elif params['operation'] == 'settle':
+                changed = settle(record, dict((slot, str(name)) for slot, name in params['names'].items()),
+                                 params['unsettled'], params['forget'], params['run'])
             if changed and not module.check_mode:
                 record.write()
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read or write the SendClean identity record %s: %s' % (params['path'], exc))
-    name = held_user(record, params['slot'], credentials)
-    password = dict(credentials).get(name) or None
-    module.exit_json(changed=changed, run=run, identity={
-        'name': name, 'recorded': bool(name) and record.users.get(params['slot']) == name,
-        'has_password': password is not None, 'password': password,
-        'pending': record.pending.get(params['slot']), 'busy': busy,
-    })
+    host_identity = {
+        'users': dict((slot, slot_identity(record, slot, credentials, busy)) for slot in slots + sorted(record.users)),
+        'run': run,
+        'files': dict((path, file_state(module, path)) for path in params['files']),
+        'postfix': postfix_state(module, params['postconf'], params['postfix_config_dir'], params['postfix_status'])
+        if params['postconf'] else None,
+    }
+    facts = {'ansible_facts': distribution_facts(module)} if params['gather_distribution'] else {}
+    module.exit_json(changed=changed, host_identity=host_identity, **facts)
 
 
 if __name__ == '__main__':
