@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action of sendclean.mta.sendclean_smtp_fleet: one listSmtp for the hosts of a play batch, each host its own result.
+"""Action of sendclean.mta.sendclean_smtp_fleet: one listSmtp for the hosts of a play batch, each slot its own result.
 
 Every host runs the task; the first host of the batch whose request names the same connection (the leader) lists
 the account once and makes the writes for all of them, on the controller. The others return at once, naming their
-leader, and take their own result from it in the next task. No run_once: that is decided by the first host of the
-play alone, so a role-level ``when`` false for that host would skip the call for everyone.
+leader, and take their own results (one per slot: the default user, one per sender) from it in the next task. No
+run_once: that is decided by the first host of the play alone, so a role-level ``when`` false for that host would skip
+the call for everyone.
 """
 
 import contextlib
@@ -24,7 +25,9 @@ from ansible_collections.sendclean.mta.plugins.module_utils._module import (
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner, ProvisionError, empty_result
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import OP_ADD, InputError
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry, RegistryError
-from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import claimed_names, decide, unclaimed_users
+from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import (
+    claimed_names, decide, request_problems, unclaimed_users,
+)
 
 FLEET_ARGUMENT_SPEC = dict(
     CONNECTION_ARGUMENT_SPEC,
@@ -55,7 +58,7 @@ class ActionModule(ActionBase):
         leader = next(iter(requests))
         if leader != task_vars['inventory_hostname']:
             return {'changed': False, 'fleet': {'leader': leader}}
-        errors = connection_errors(params)
+        errors = self._malformed(requests, params['request_fact']) + connection_errors(params)
         if not HAS_REQUESTS:  # the leader makes the requests, with the controller's Python
             errors.append(missing_required_lib('requests'))
         if params['disable_unclaimed']:
@@ -97,6 +100,12 @@ class ActionModule(ActionBase):
         return group
 
     @staticmethod
+    def _malformed(requests, request_fact):
+        """What is wrong with the requests of the call, each naming the fact and its host."""
+        return ['%s of %s: %s' % (request_fact, host, problem)
+                for host, request in requests.items() for problem in request_problems(request)]
+
+    @staticmethod
     def _incomplete_scope(task_vars, requests):
         """Why this play cannot tell unclaimed users from users of hosts it does not see, if it cannot."""
         if task_vars.get('ansible_limit'):
@@ -111,18 +120,14 @@ class ActionModule(ActionBase):
 
 
 def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
-    """Decide and ensure every host's user against the provisioner's snapshot. Returns the fleet result."""
+    """Decide and ensure every slot of every host against the provisioner's snapshot. Returns the fleet result."""
     records = dict(registry.records) if registry is not None else {}
     claimed = claimed_names(requests.values(), records)
     hosts = {}
     for host, request in requests.items():
-        registry_name = records.get(request.get('key')) if request.get('key') is not None else None
-        hosts[host] = ensure_host(provisioner, decide(request, provisioner.users, registry_name, claimed))
-        name = (hosts[host]['smtp_user'] or {}).get('name')
-        if name:
-            claimed.add(name)
-            if registry is not None and request.get('key') is not None and not provisioner.check_mode:
-                registry.record(request['key'], name)
+        hosts[host] = {}
+        for entry in request['users']:
+            hosts[host][entry['slot']] = _ensure_entry(provisioner, registry, records, claimed, entry)
     unclaimed = unclaimed_users(provisioner.users.values(), claimed)
     disabled = []
     if disable_unclaimed:
@@ -136,8 +141,22 @@ def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
     return {'hosts': hosts, 'unclaimed': unclaimed, 'disabled': disabled}
 
 
-def ensure_host(provisioner, decision):
-    """One host's result: the Provisioner's fields, plus origin, note, and whether a create may have been applied."""
+def _ensure_entry(provisioner, registry, records, claimed, entry):
+    """Decide and ensure one slot; its user joins ``claimed`` before the next slot is decided, so no two slots of the
+    play ever adopt the same user. The registry records the user under the slot's own key."""
+    key = entry.get('key')
+    decision = decide(entry, provisioner.users, records.get(key) if key is not None else None, claimed)
+    result = ensure_slot(provisioner, decision)
+    name = (result['smtp_user'] or {}).get('name')
+    # The decided name too: a user adopted by a slot whose apply failed before its result named it stays that slot's.
+    claimed.update(claim for claim in ((decision.spec or {}).get('name'), name) if claim)
+    if name and registry is not None and key is not None and not provisioner.check_mode:
+        registry.record(key, name)
+    return result
+
+
+def ensure_slot(provisioner, decision):
+    """One slot's result: the Provisioner's fields, plus origin, note, and whether a create may have been applied."""
     result = dict(empty_result(), origin=decision.origin, note=decision.note, failed=False, create_unsettled=False)
     if decision.error:
         return dict(result, failed=True, msg=decision.error)
@@ -148,7 +167,7 @@ def ensure_host(provisioner, decision):
     except (ProvisionError, InputError) as exc:
         result.update(getattr(exc, 'result', {}), failed=True, msg=str(exc))
     result.pop('diff', None)
-    # A create that failed may still have been applied: the host keeps its pending marker, so the next run adopts it.
+    # A create that failed may still have been applied: the slot keeps its pending marker, so the next run adopts it.
     # Only a refusal the service answered (api_error says the outcome is known) proves it was not.
     result['create_unsettled'] = (result['failed'] and OP_ADD in result['operations']
                                   and (result.get('api_error') or {}).get('outcome_unknown', True))
