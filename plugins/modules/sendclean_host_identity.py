@@ -47,20 +47,15 @@ options:
     type: path
   slots:
     description:
-      - The slots to read and, with O(operation=claim), to mark a create pending for. RV(host_identity.users) also
-        reports every slot the record holds a user for.
+      - The slots to read and, with O(operation=claim), to mark a create pending for - V(default) or a sender.
+        RV(host_identity.users) also reports every slot the record holds a user for.
     type: list
-    elements: dict
-    default: [{name: default}]
-    suboptions:
-      name:
-        description: The slot, V(default) or a sender.
-        type: str
-        required: true
-      hourly_limit:
-        description: The hourly limit of the create a new marker of this slot stands for.
-        type: int
-        default: 500
+    elements: str
+    default: [default]
+  hourly_limits:
+    description: With O(operation=claim), the hourly limit of the create a new marker stands for, by slot.
+    type: dict
+    default: {}
   operation:
     description:
       - V(read) reports the record.
@@ -129,10 +124,10 @@ EXAMPLES = r'''
     path: /etc/sendclean/smtp_relay.json
     credentials_path: /etc/postfix/sasl_passwd
     operation: claim
-    slots:
-      - name: default
-      - name: orders@shop.example
-        hourly_limit: 100
+    slots: [default, orders@shop.example]
+    hourly_limits:
+      default: 500
+      orders@shop.example: 100
   register: host_identity
   no_log: true
 
@@ -206,16 +201,16 @@ from ansible_collections.sendclean.mta.plugins.module_utils._host_record import 
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import distribution_facts, file_state, postfix_state
 
+DEFAULT_HOURLY_LIMIT = 500
+
 
 def main():
     module = AnsibleModule(
         argument_spec={
             'path': {'type': 'path', 'required': True},
             'credentials_path': {'type': 'path'},
-            'slots': {'type': 'list', 'elements': 'dict', 'default': [{'name': 'default'}], 'options': {
-                'name': {'type': 'str', 'required': True},
-                'hourly_limit': {'type': 'int', 'default': 500},
-            }},
+            'slots': {'type': 'list', 'elements': 'str', 'default': ['default']},
+            'hourly_limits': {'type': 'dict', 'default': {}},
             'operation': {'type': 'str', 'default': 'read', 'choices': ['read', 'claim', 'settle']},
             'names': {'type': 'dict', 'default': {}},
             'unsettled': {'type': 'list', 'elements': 'str', 'default': []},
@@ -231,7 +226,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    slots = [slot['name'] for slot in params['slots']]
+    slots = params['slots']
     record = HostRecord(params['path'])
     writes = params['operation'] != 'read' and not module.check_mode
     run, busy, changed = None, {}, False
@@ -240,8 +235,8 @@ def main():
         with record.locked(write=writes):
             if params['operation'] == 'claim':
                 held = dict((slot, held_user(record, slot, credentials)) for slot in slots)
-                run, busy = claim(record, slots, held, dict((slot['name'], slot['hourly_limit']) for slot in params['slots']),
-                                  params['lease'], time.time(), module.check_mode)
+                hourly_limits = dict((slot, int(params['hourly_limits'].get(slot, DEFAULT_HOURLY_LIMIT))) for slot in slots)
+                run, busy = claim(record, slots, held, hourly_limits, params['lease'], time.time(), module.check_mode)
                 changed = run is not None
             elif params['operation'] == 'settle':
                 changed = settle(record, dict((slot, str(name)) for slot, name in params['names'].items()),
@@ -251,7 +246,7 @@ def main():
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read or write the SendClean identity record %s: %s' % (params['path'], exc))
     host_identity = {
-        'users': dict((slot, slot_identity(record, slot, credentials, busy)) for slot in slots + sorted(record.users)),
+        'users': dict((slot, slot_identity(record, slot, credentials, busy)) for slot in list(slots) + sorted(record.users)),
         'run': run,
         'files': dict((path, file_state(module, path)) for path in params['files']),
         'postfix': postfix_state(module, params['postconf'], params['postfix_config_dir'], params['postfix_status'])

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What a host's files and Postfix are now: file_state, postfix_state (with a stand-in postconf script) and the
+distribution facts, on their own and through the sendclean_host_identity module."""
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state, postfix_state
+from ansible_collections.sendclean.mta.plugins.modules import sendclean_host_identity
+
+MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
+
+
+@pytest.fixture
+def module():
+    with patch_module_args({}):
+        return AnsibleModule(argument_spec={})
+
+
+def write(path, text, mode=None):
+    with open(str(path), 'w') as handle:
+        handle.write(text)
+    if mode is not None:
+        os.chmod(str(path), mode)
+    return str(path)
+
+
+def run_module(capsys, tmp_path, expect_failure=False, **args):
+    with patch_module_args(dict({'path': str(tmp_path / 'record' / 'smtp_relay.json')}, **args)):
+        with pytest.raises(SystemExit) as caught:
+            sendclean_host_identity.main()
+    result = json.loads(capsys.readouterr().out)
+    assert (caught.value.code == 1) is expect_failure, result
+    return result
+
+
+def expected(path, text, mode):
+    return {'exists': True, 'checksum': hashlib.sha1(text.encode('utf-8')).hexdigest(), 'mode': mode,
+            'owner': pwd.getpwuid(os.getuid()).pw_name, 'group': grp.getgrgid(os.getgid()).gr_name}
+
+
+# --- file_state ---
+
+@pytest.mark.parametrize('file_mode, shown', [(0o640, '0640'), (0o600, '0600'), (0o4755, '4755')])
+def test_file_state_of_a_real_file(module, tmp_path, file_mode, shown):
+    text = 'relayhost = [relay.example.org]:587\n'
+    path = write(tmp_path / 'main.cf', text, file_mode)
+    assert file_state(module, path) == expected(path, text, shown)
+
+
+def test_file_state_of_a_directory_has_no_checksum(module, tmp_path):
+    os.chmod(str(tmp_path), 0o750)
+    state = file_state(module, str(tmp_path))
+    assert (state['exists'], state['checksum'], state['mode']) == (True, None, '0750')
+
+
+def test_file_state_of_a_missing_path(module, tmp_path):
+    assert file_state(module, str(tmp_path / 'missing')) == MISSING
+    assert file_state(module, str(tmp_path / 'missing' / 'below')) == MISSING
+
+
+def test_the_module_reports_each_of_its_files(capsys, tmp_path):
+    main_cf = write(tmp_path / 'main.cf', 'a = b\n', 0o644)
+    sasl = write(tmp_path / 'sasl_passwd', '[relay]:587 smtp1:secret\n', 0o600)
+    missing = str(tmp_path / 'sasl_passwd.db')
+    result = run_module(capsys, tmp_path, files=[main_cf, sasl, missing])
+    assert result['host_identity']['files'] == {main_cf: expected(main_cf, 'a = b\n', '0644'),
+                                                sasl: expected(sasl, '[relay]:587 smtp1:secret\n', '0600'),
+                                                missing: MISSING}
+    assert result['changed'] is False and result['host_identity']['postfix'] is None
+
+
+# --- postfix_state ---
+
+POSTCONF = '''#!/bin/sh
+case "$*" in
+  "-d -h mail_version default_database_type") printf '3.7.11\\nhash\\n' ;;
+  "-c %(config_dir)s -h inet_interfaces") echo loopback-only ;;
+  *) echo "unexpected arguments: $*" >&2; exit 2 ;;
+esac
+'''
+POSTFIX = '''#!/bin/sh
+case "$*" in
+  "status"|"-c %(config_dir)s status") exit %(status_rc)d ;;
+  *) echo "unexpected arguments: $*" >&2; exit 2 ;;
+esac
+'''
+
+
+@pytest.fixture
+def postfix(tmp_path):
+    """A stand-in Postfix: ``bin/postconf`` and ``bin/postfix`` scripts and a configuration directory ``etc``."""
+    bin_dir, config_dir = tmp_path / 'bin', tmp_path / 'etc'
+    bin_dir.mkdir()
+    config_dir.mkdir()
+
+    def install(status_rc=0, postconf=POSTCONF):
+        values = {'config_dir': str(config_dir), 'status_rc': status_rc}
+        write(bin_dir / 'postfix', POSTFIX % values, 0o755)
+        return write(bin_dir / 'postconf', postconf % values, 0o755)
+    return {'install': install, 'config_dir': str(config_dir), 'main_cf': str(config_dir / 'main.cf')}
+
+
+def test_postfix_state_without_postconf(module, tmp_path):
+    assert postfix_state(module, str(tmp_path / 'no' / 'postconf'), str(tmp_path), True) == {
+        'installed': False, 'version': None, 'default_database_type': None, 'inet_interfaces': None, 'running': None}
+
+
+def test_postfix_state_gives_version_and_map_type_without_a_main_cf_or_status(module, postfix):
+    assert postfix_state(module, postfix['install'](), postfix['config_dir'], False) == {
+        'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': None,
+        'running': None}
+
+
+@pytest.mark.parametrize('status_rc, running', [(0, True), (1, False)])
+def test_postfix_state_gives_inet_interfaces_of_the_main_cf_and_whether_postfix_runs(module, postfix, status_rc, running):
+    write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
+    assert postfix_state(module, postfix['install'](status_rc), postfix['config_dir'], True) == {
+        'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
+        'running': running}
+
+
+def test_postfix_state_asks_status_without_a_config_dir(module, postfix):
+    state = postfix_state(module, postfix['install'](), None, True)
+    assert (state['inet_interfaces'], state['running']) == (None, True)
+
+
+def test_the_module_reports_postfix(capsys, tmp_path, postfix):
+    write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
+    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_config_dir=postfix['config_dir'],
+                        postfix_status=True)
+    assert result['host_identity']['postfix'] == {'installed': True, 'version': '3.7.11', 'default_database_type': 'hash',
+                                                  'inet_interfaces': 'loopback-only', 'running': True}
+    missing = run_module(capsys, tmp_path, postconf=str(tmp_path / 'no-postconf'))
+    assert missing['host_identity']['postfix']['installed'] is False
+
+
+def test_a_failing_postconf_fails_the_module_naming_the_command(capsys, tmp_path, postfix):
+    postconf = postfix['install'](postconf='#!/bin/sh\necho "postconf: fatal: broken" >&2\nexit 1\n')
+    result = run_module(capsys, tmp_path, expect_failure=True, postconf=postconf)
+    assert result['failed']
+    assert '%s -d -h mail_version default_database_type' % postconf in result['msg']
+    assert 'rc 1' in result['msg'] and 'postconf: fatal: broken' in result['msg']
+
+
+# --- distribution facts ---
+
+def test_gather_distribution_returns_the_distribution_facts_of_setup(capsys, tmp_path, module):
+    facts = DistributionFactCollector().collect(module=module)
+    result = run_module(capsys, tmp_path, gather_distribution=True)
+    assert facts['os_family'] and result['ansible_facts']['os_family'] == facts['os_family']
+    assert result['ansible_facts']['distribution'] == facts['distribution']
+
+
+def test_without_gather_distribution_there_are_no_facts(capsys, tmp_path):
+    assert 'ansible_facts' not in run_module(capsys, tmp_path)
