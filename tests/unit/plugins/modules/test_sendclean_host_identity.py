@@ -19,7 +19,8 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import MARKER_LIMITS
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_host_identity
 
-ORDERS, NEWS = 'orders@shop.example', '@news.example'
+ORDERS = 'orders@shop.example'
+NEWS = '@news.example'
 
 
 def write(path, text):
