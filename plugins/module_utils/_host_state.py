@@ -43,8 +43,8 @@ def postfix_state(module, postconf, config_dir, status):
              'inet_interfaces': None, 'running': None}
     if not state['installed']:
         return state
-    state['version'], state['default_database_type'] = _postconf(module, [postconf, '-d', '-h', 'mail_version',
-                                                                         'default_database_type'])
+    defaults = _postconf(module, [postconf, '-d', '-h', 'mail_version', 'default_database_type'])
+    state['version'], state['default_database_type'] = defaults
     if config_dir and os.path.exists(os.path.join(config_dir, 'main.cf')):
         state['inet_interfaces'] = _postconf(module, [postconf, '-c', config_dir, '-h', 'inet_interfaces'])[0]
     if status:
