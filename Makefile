@@ -63,12 +63,15 @@ demo-relay:
 # Speed and memory targets of the scale issue: figures on this machine, written to docs/benchmark-results.json.
 # A benchmark, not a test: it is never part of `make test`, and it exits 1 when a target is missed.
 # BENCH_FIGURES="module_floor" measures only the figures named (the others stay from the last results, marked so).
+# BENCH_ROLE_SIZES="4" runs the role_vs_play figure over 4 hosts only, for a quick look (do not commit its results).
 bench: stage
 	$(BIN)/python tests/bench/bench.py --collections $(COLLECTIONS) --python $(BIN)/python --runs $(BENCH_RUNS) \
-		--out docs/benchmark-results.json --summary docs/benchmarks.md $(if $(BENCH_FIGURES),--figures $(BENCH_FIGURES))
+		--out docs/benchmark-results.json --summary docs/benchmarks.md $(if $(BENCH_FIGURES),--figures $(BENCH_FIGURES)) \
+		--role-sizes $(BENCH_ROLE_SIZES)
 
 BENCH_RUNS ?= 3
 BENCH_FIGURES ?=
+BENCH_ROLE_SIZES ?= 20 100
 
 test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check \
 	$(if $(filter 1,$(E2E)),test-platforms)

@@ -4,7 +4,9 @@ Every figure comes from this machine in one sitting, so the ratios compare like 
   1. a converged run of USERS users through the ``users`` option vs a ``loop`` of USERS single-user tasks;
   2. FLOOR_TASKS converged single-user tasks vs as many ``ansible.builtin.ping`` tasks (the module overhead floor)
      and as many ``ansible.builtin.uri`` tasks that only POST listSmtp (what a user would write instead);
-  3. the smtp_relay role over ROLE_HOSTS inventory hosts (local connection, rendering into temp roots), converged;
+  3. the smtp_relay role against relay_play.yml, the relay play a user would write by hand, over each of --role-sizes
+     inventory hosts (local connection, rendering into temp roots), converged, with the tasks and module runs per
+     host and the time of each task (callback_plugins/sendclean_bench_tasks.py);
   4. peak memory of one module run against an account of BIG_ACCOUNT users.
 Times are medians of --runs converged runs (after one untimed run that converges). The results go to --out as
 JSON and are printed; --summary writes docs/benchmarks.md from them. --figures measures only some figures and keeps
@@ -29,11 +31,16 @@ from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-positi
 USERS = 1000
 FLOOR_TASKS = 50
 FLOOR_PAIRS = 5  # at least; each pair takes about 40 s
-ROLE_HOSTS = 50
+ROLE_SIZES = (20, 100)
+ROLE_TARGET_RATIO = 1.3
+# The ratio at the largest size may exceed that at the smallest by this much and still count as not growing: two
+# medians of a few runs on a shared machine differ by a few percent with nothing changed.
+ROLE_RATIO_NOISE = 1.05
+TOP_TASKS = 8
 BIG_ACCOUNT = 10000
 MODULE = 'sendclean.mta.sendclean_smtp_user'
 # Measured in this order, the longest last, so that a broken figure fails early.
-FIGURES = ('role_fleet', 'peak_memory', 'module_floor', 'users_vs_loop')
+FIGURES = ('role_vs_play', 'peak_memory', 'module_floor', 'users_vs_loop')
 
 
 class Bench(object):
@@ -56,12 +63,18 @@ class Bench(object):
             handle.write(text)
         return self.path(name)
 
-    def run_once(self, playbook, inventory):
-        """One ansible-playbook run: (seconds, requests the simulator counted)."""
+    def run_once(self, playbook, inventory, extra_vars=None, tasks_out=None):
+        """One ansible-playbook run: (seconds, requests the simulator counted). With tasks_out, the bench callback
+        writes there what the run did per host and per task."""
         self.sim.reset(users=False, counters=True, config=False)
         command = [os.path.join(os.path.dirname(self.python), 'ansible-playbook'), '-c', 'local', '-i', inventory, playbook]
+        if extra_vars:
+            command += ['-e', json.dumps(extra_vars)]
+        env = self.env if tasks_out is None else dict(
+            self.env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+            ANSIBLE_CALLBACKS_ENABLED='sendclean_bench_tasks', SENDCLEAN_BENCH_TASKS_OUT=tasks_out)
         started = time.monotonic()
-        done = subprocess.run(command, env=self.env, cwd=self.workdir, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, env=env, cwd=self.workdir, capture_output=True, text=True, check=False)
         seconds = time.monotonic() - started
         if done.returncode != 0:
             raise SystemExit('%s failed:\n%s' % (playbook, done.stdout[-4000:]))
@@ -151,14 +164,48 @@ def module_floor(bench):
     }
 
 
-def role_fleet(bench):
-    """Figure 3: the smtp_relay role over many hosts, each rendering into its own temp root, converged."""
-    names = ['relay%02d' % index for index in range(ROLE_HOSTS)]
-    for name in names:
-        os.makedirs(bench.path(os.path.join('roots', name, 'etc', 'postfix')))  # as the postfix package leaves it
-    hosts = '\n'.join('%s ansible_connection=local' % name for name in names)
-    inventory = bench.write('role-inventory.ini', '[mail_senders]\n%s\n' % hosts)
-    playbook = bench.write('role.yml', play('''    - name: Relay through SendClean
+def relay_roots(bench, name, hosts):
+    """A root per host, with etc/postfix as the postfix package leaves it."""
+    for host in hosts:
+        os.makedirs(bench.path(os.path.join(name, host, 'etc', 'postfix')))
+    return bench.path(name)
+
+
+def role_host_user(root, host):
+    """The SMTP user the role recorded on the host."""
+    with open(os.path.join(root, host, 'etc', 'sendclean', 'smtp_relay.json')) as handle:
+        return json.load(handle)['users']['default']
+
+
+def what_the_run_did(tasks_out, hosts, seconds):
+    """From the bench callback's file of a run that took `seconds`: tasks and module runs per host (fewest, most),
+    and the longest tasks."""
+    with open(tasks_out) as handle:
+        done = json.load(handle)
+    per_host = [done['hosts'].get(host, {'tasks': 0, 'module_runs': 0}) for host in hosts]
+    longest = sorted(done['task_seconds'].items(), key=lambda item: -item[1])[:TOP_TASKS]
+    return {
+        'tasks_per_host': [min(counts['tasks'] for counts in per_host), max(counts['tasks'] for counts in per_host)],
+        'module_runs_per_host': [min(counts['module_runs'] for counts in per_host),
+                                 max(counts['module_runs'] for counts in per_host)],
+        'tasks_total': sum(counts['tasks'] for counts in per_host),
+        'module_runs_total': sum(counts['module_runs'] for counts in per_host),
+        'seconds': round(seconds, 2),
+        # Python start-up, loading ansible-core and the inventory, and ending.
+        'outside_playbook_seconds': round(seconds - done['playbook_seconds'], 2),
+        'top_tasks': [[name, round(task_seconds, 2)] for name, task_seconds in longest],
+    }
+
+
+def role_vs_play_size(bench, size):
+    """One size of figure 3: the converged role against the hand-written play over `size` hosts."""
+    bench.sim.reset()  # a fresh account: no other size's users, which the role would report as unclaimed
+    hosts = ['relay%03d' % index for index in range(size)]
+    prefix = 'relay%d' % size
+    role_root = relay_roots(bench, prefix + '-roots', hosts)
+    play_root = relay_roots(bench, prefix + '-roots-play', hosts)
+    role_inventory = bench.write(prefix + '-role.ini', '[mail_senders]\n%s\n' % '\n'.join(hosts))
+    role_playbook = bench.write(prefix + '-role.yml', play('''    - name: Relay through SendClean
       ansible.builtin.include_role:
         name: sendclean.mta.smtp_relay
 ''', hosts='mail_senders', extra='''  vars:
@@ -168,10 +215,39 @@ def role_fleet(bench):
     smtp_relay_manage_service: false
     smtp_relay_map_type: texthash
     smtp_relay_host: relay.example.test
-'''.format(registry=bench.path('role-registry.json'), root=bench.path('roots'))))
-    seconds, counts = bench.converged(playbook, inventory)
-    return {'hosts': ROLE_HOSTS, 'seconds': round(seconds, 2), 'list_calls': counts['listSmtp'],
-            'writes': counts['addSmtp'] + counts['editSmtp'] + counts['resetSmtpPassword']}
+'''.format(registry=bench.path(prefix + '-registry.json'), root=role_root)))
+    role_out, play_out = bench.path(prefix + '-role-tasks.json'), bench.path(prefix + '-play-tasks.json')
+    bench.run_once(role_playbook, role_inventory)  # creates the users and writes the files
+
+    # The play finds each host's user by name, as a user would keep it in the inventory; the role created them.
+    play_inventory = bench.write(prefix + '-play.ini', '[mail_senders]\n%s\n' % '\n'.join(
+        '%s relay_smtp_user=%s' % (host, role_host_user(role_root, host)) for host in hosts))
+    playbook = os.path.join(HERE, 'relay_play.yml')
+    play_vars = {'relay_root': play_root, 'relay_host': 'relay.example.test', 'relay_map_type': 'texthash',
+                 'relay_manage_service': False}
+    bench.run_once(playbook, play_inventory, play_vars)  # writes the files
+
+    # One role run and one play run per round: the machine's speed drifts over minutes (see module_floor).
+    rounds = [(bench.run_once(role_playbook, role_inventory, tasks_out=role_out),
+               bench.run_once(playbook, play_inventory, play_vars, tasks_out=play_out)) for _round in range(bench.runs)]
+    (last_role_seconds, role_counts), (last_play_seconds, play_counts) = rounds[-1]
+    return {
+        'hosts': size, 'rounds': len(rounds),
+        'role_seconds': round(statistics.median(role for (role, _counts), _play in rounds), 2),
+        'play_seconds': round(statistics.median(play for _role, (play, _counts) in rounds), 2),
+        'ratio': round(statistics.median(role / play for (role, _role_counts), (play, _play_counts) in rounds), 2),
+        'list_calls': role_counts['listSmtp'],
+        'writes': role_counts['addSmtp'] + role_counts['editSmtp'] + role_counts['resetSmtpPassword'],
+        'play_list_calls': play_counts['listSmtp'],
+        # Of the last round's runs, both converged.
+        'role_run': what_the_run_did(role_out, hosts, last_role_seconds),
+        'play_run': what_the_run_did(play_out, hosts, last_play_seconds),
+    }
+
+
+def role_vs_play(bench, sizes):
+    """Figure 3: the smtp_relay role against the hand-written relay_play.yml, converged, at each size."""
+    return {'sizes': [role_vs_play_size(bench, size) for size in sizes]}
 
 
 def peak_memory(bench, collections):
@@ -193,35 +269,111 @@ def peak_memory(bench, collections):
     return {'account_users': BIG_ACCOUNT, 'peak_mb': round(statistics.median(peaks), 1)}
 
 
+def role_vs_play_verdicts(figure):
+    sizes = figure['sizes']
+    checks = []
+    for size in sizes:
+        checks += [
+            ('role over %d hosts: at most %sx the hand-written play' % (size['hosts'], ROLE_TARGET_RATIO),
+             size['ratio'] <= ROLE_TARGET_RATIO),
+            ('role over %d hosts: 1 listSmtp and 0 writes per converged run' % size['hosts'],
+             size['list_calls'] == 1 and size['writes'] == 0),
+        ]
+    if len(sizes) > 1:
+        smallest, largest = sizes[0], sizes[-1]
+        target = ('role vs play: the ratio does not grow from %d to %d hosts (at most %sx the ratio at %d hosts, for the '
+                  'noise of the medians)' % (smallest['hosts'], largest['hosts'], ROLE_RATIO_NOISE, smallest['hosts']))
+        checks.append((target, largest['ratio'] <= smallest['ratio'] * ROLE_RATIO_NOISE))
+    return checks
+
+
 def verdicts(results):
-    """Each target of the scale issue, met or not, from the figures."""
+    """Each target of the scale issues, met or not, from the figures."""
     checks = [
         ('users option: 1 request when converged', results['users_vs_loop']['users_option_requests'] == 1),
         ('users option at least 50x faster than the loop', results['users_vs_loop']['speedup'] >= 50),
         ('single-user task at most 1.4x a ping task', results['module_floor']['ratio'] <= 1.4),
         ('single-user task at most 1.0x a uri task that lists the users', results['module_floor']['uri_ratio'] <= 1.0),
         ('10,000-user account under 100 MB', results['peak_memory']['peak_mb'] < 100),
-    ]
-    checks.append(('role over %d hosts: 1 listSmtp in total' % ROLE_HOSTS, results['role_fleet']['list_calls'] == 1))
+    ] + role_vs_play_verdicts(results['role_vs_play'])
     return [{'target': target, 'met': met} for target, met in checks]
+
+
+def span(low_high):
+    low, high = low_high
+    return str(low) if low == high else '%d-%d' % (low, high)
+
+
+def where_the_time_goes(sizes):
+    """The section of docs/benchmarks.md on what one converged run of each side did, per size."""
+    lines = [
+        '## Where the time goes in a converged role run',
+        '',
+        'One converged run of each side per size (the last round\'s), as tests/bench/callback_plugins/sendclean_bench_tasks.py',
+        'counted it: the tasks that ran on a host (ok or changed; skipped ones not counted) and, of those, the ones that',
+        'ran a module on the host (not set_fact, assert, debug, include_*, the fleet step and other controller-only',
+        'actions). Where two figures are given, the host that ran a run_once task or led the fleet step did more. A',
+        'task\'s seconds are wall time from its start to the next task\'s start, all hosts together; a skipped task',
+        'costs time too (a worker per host evaluates its condition), though it is not counted as run.',
+    ]
+    for size in sizes:
+        role, play = size['role_run'], size['play_run']
+        lines += [
+            '',
+            '### %d hosts' % size['hosts'],
+            '',
+            '| One converged run | smtp_relay role | hand-written play |',
+            '| --- | --- | --- |',
+            '| tasks that ran, per host | %s | %s |' % (span(role['tasks_per_host']), span(play['tasks_per_host'])),
+            '| of those, module runs on the host, per host | %s | %s |' % (
+                span(role['module_runs_per_host']), span(play['module_runs_per_host'])),
+            '| all hosts: tasks, module runs | %d, %d | %d, %d |' % (
+                role['tasks_total'], role['module_runs_total'], play['tasks_total'], play['module_runs_total']),
+            '| seconds of this run | %s | %s |' % (role['seconds'], play['seconds']),
+            '| of those, before the first play and after the last (Python start-up, loading ansible-core and the inventory) '
+            '| %s | %s |' % (role['outside_playbook_seconds'], play['outside_playbook_seconds']),
+            '',
+            'Longest tasks of the role run:',
+            '',
+        ] + ranked_tasks(role) + [
+            '',
+            'Tasks of the play run:',
+            '',
+        ] + ranked_tasks(play)
+    return lines + ['']
+
+
+def ranked_tasks(run):
+    """The longest tasks of a run, then the time of all its other tasks (skipped ones too) together."""
+    lines = ['%d. %s: %s s' % (rank, name, seconds) for rank, (name, seconds) in enumerate(run['top_tasks'], 1)]
+    others = run['seconds'] - run['outside_playbook_seconds'] - sum(seconds for _name, seconds in run['top_tasks'])
+    if len(run['top_tasks']) == TOP_TASKS:
+        lines.append('- all the other tasks of the run, skipped ones included: %.2f s' % others)
+    return lines
 
 
 def summary(results):
     """docs/benchmarks.md: the figures of one run as a table, with the targets they meet or miss."""
-    loop, floor, fleet, memory = (results[key] for key in ('users_vs_loop', 'module_floor', 'role_fleet', 'peak_memory'))
+    loop, floor, memory = (results[key] for key in ('users_vs_loop', 'module_floor', 'peak_memory'))
     rows = [
-        ('1. %d converged users: `users` option vs a `loop` of single-user tasks' % loop['users'],
+        ('users_vs_loop', '1. %d converged users: `users` option vs a `loop` of single-user tasks' % loop['users'],
          '%s s, %d request(s) vs %s s, %d requests: **%sx** faster' % (
              loop['users_option_seconds'], loop['users_option_requests'], loop['loop_seconds'], loop['loop_requests'],
              loop['speedup'])),
-        ('2. %d converged single-user tasks vs %d `ansible.builtin.ping` tasks vs %d `ansible.builtin.uri` tasks that '
-         'POST listSmtp' % (floor['tasks'], floor['tasks'], floor['tasks']),
+        ('module_floor', '2. %d converged single-user tasks vs %d `ansible.builtin.ping` tasks vs %d `ansible.builtin.uri` '
+         'tasks that POST listSmtp' % (floor['tasks'], floor['tasks'], floor['tasks']),
          '%s s vs %s s vs %s s: **%sx** the wall time of ping, **%sx** that of uri (medians of %d rounds, one run of '
          'each per round)' % (floor['module_seconds'], floor['ping_seconds'], floor['uri_seconds'], floor['ratio'],
                               floor['uri_ratio'], floor['rounds'])),
-        ('3. the smtp_relay role over %d hosts (local connection, tier-1 rendering), converged' % fleet['hosts'],
-         '%s s, **%d listSmtp**, %d writes' % (fleet['seconds'], fleet['list_calls'], fleet['writes'])),
-        ('4. peak memory of one module run against a %d-user account' % memory['account_users'],
+    ] + [
+        ('role_vs_play', '3. the smtp_relay role vs the hand-written relay play ([tests/bench/relay_play.yml]'
+         '(../tests/bench/relay_play.yml)) over %d hosts (local connection, tier-1 rendering), converged' % size['hosts'],
+         'role %s s vs play %s s: **%sx** (median of %d rounds, one run of each per round); the role: **%d listSmtp**, '
+         '%d writes; the play: %d listSmtp' % (size['role_seconds'], size['play_seconds'], size['ratio'], size['rounds'],
+                                               size['list_calls'], size['writes'], size['play_list_calls']))
+        for size in results['role_vs_play']['sizes']
+    ] + [
+        ('peak_memory', '4. peak memory of one module run against a %d-user account' % memory['account_users'],
          '**%s MB**' % memory['peak_mb']),
     ]
     lines = [
@@ -240,10 +392,10 @@ def summary(results):
         '',
         '| Figure | Result |',
         '| --- | --- |',
-    ] + ['| %s | %s%s |' % (row + (' (from an earlier run)' if results[figure].get('earlier_run') else '',))
-         for row, figure in zip(rows, ('users_vs_loop', 'module_floor', 'role_fleet', 'peak_memory'))] + [
+    ] + ['| %s | %s%s |' % (label, text, ' (from an earlier run)' if results[figure].get('earlier_run') else '')
+         for figure, label, text in rows] + [
         '',
-        '## Targets (issues 7 and 12)',
+        '## Targets (issues 7, 12 and 14)',
         '',
     ] + ['- [%s] %s' % ('x' if verdict['met'] else ' ', verdict['target']) for verdict in results['verdicts']] + [
         '',
@@ -256,8 +408,15 @@ def summary(results):
         '- The uri task makes the same single POST; its module imports `ansible.module_utils.urls` instead of requests.',
         '- The role reads each host\'s identity on the host, then one host per play batch (the leader of the',
         '  sendclean_smtp_fleet step) provisions all of them on the controller; the file tasks run per host.',
+        '- The hand-written play is what a user would write for hosts whose users exist: one `uri` POST to listSmtp',
+        '  (run_once), then per host a template for main.cf and one for the 0600 sasl_passwd, each host\'s user named in',
+        '  the inventory, postmap and a reload as handlers. It checks nothing before a reload and keeps no record of the',
+        '  host\'s user; it is the floor the role\'s converged run is held to.',
+        '- On a local connection as over ssh, a task that runs a module costs each host a worker and a Python start, and',
+        '  every task, skipped or not, a worker per host that evaluates it: the converged run is as fast as the tasks it',
+        '  runs per host are few (below).',
         '',
-    ]
+    ] + where_the_time_goes(results['role_vs_play']['sizes'])
     return '\n'.join(lines)
 
 
@@ -270,14 +429,19 @@ def main():
     parser.add_argument('--summary', required=True, help='Markdown file summarizing them')
     parser.add_argument('--figures', nargs='+', choices=FIGURES, default=list(FIGURES),
                         help='measure only these; the others are kept from --out, marked as from an earlier run')
+    parser.add_argument('--role-sizes', nargs='+', type=int, default=list(ROLE_SIZES),
+                        help='host counts of the role_vs_play figure, smallest first (a quick run: --role-sizes 4)')
     args = parser.parse_args()
 
     results = {}
     if set(args.figures) != set(FIGURES):
         with open(args.out) as handle:
             earlier = json.load(handle)
+        missing = [figure for figure in FIGURES if figure not in args.figures and figure not in earlier]
+        if missing:
+            raise SystemExit('%s has no figure of %s from an earlier run: measure it too' % (args.out, ', '.join(missing)))
         results = dict((figure, dict(earlier[figure], earlier_run=True)) for figure in FIGURES if figure not in args.figures)
-    measure = {'role_fleet': role_fleet, 'module_floor': module_floor, 'users_vs_loop': users_vs_loop,
+    measure = {'role_vs_play': lambda bench: role_vs_play(bench, sorted(args.role_sizes)), 'module_floor': module_floor, 'users_vs_loop': users_vs_loop,
                'peak_memory': lambda bench: peak_memory(bench, args.collections)}
     workdir = tempfile.mkdtemp(prefix='sendclean-bench-')
     with Simulator().start(os.path.join(workdir, 'simulator')) as sim:  # its process ends before the rmtree below
