@@ -48,9 +48,13 @@ demo-playbooks:
 	@echo "=== 4. the smtp_relay role for two mail senders, rendering Postfix config under build/demo/relay/ ==="
 	$(MAKE) --no-print-directory demo-relay
 
-# The role renders into a directory per host here, so the demo needs neither root nor Postfix.
+# The role renders into a directory per host here, so the demo needs neither root nor Postfix. mail1 also relays two
+# senders as SMTP users of their own (host_vars/mail1.yml).
 demo-relay:
-	rm -rf build/demo/relay && mkdir -p build/demo/relay/root/mail1/etc/postfix build/demo/relay/root/mail2/etc/postfix
+	rm -rf build/demo/relay && mkdir -p build/demo/relay/root/mail1/etc/postfix build/demo/relay/root/mail2/etc/postfix \
+		build/demo/relay/host_vars
+	printf '%s\n' 'smtp_relay_senders:' '  - {sender: orders@shop.example, hourly_limit: 200}' \
+		'  - {sender: "@news.example", total_limit: 50000, hourly_limit: 1000}' > build/demo/relay/host_vars/mail1.yml
 	printf '%s\n' '[mail_senders]' mail1 mail2 '[mail_senders:vars]' ansible_connection=local ansible_become=false \
 		"vault_sendclean_token=\"{{ lookup('ansible.builtin.env', 'SENDCLEAN_TOKEN') }}\"" \
 		"smtp_relay_config_root=\"{{ inventory_dir }}/root/{{ inventory_hostname }}\"" \
@@ -59,6 +63,10 @@ demo-relay:
 	@echo "--- again: changed=0 ---"
 	$(ANSIBLE_ENV) $(BIN)/ansible-playbook -i build/demo/relay/inventory.ini docs/examples/smtp_relay.yml
 	cat build/demo/relay/root/mail1/etc/postfix/main.cf
+	@echo "--- mail1's sasl_passwd: one line per sender, then the relay's (passwords masked) ---"
+	sed 's/^\([^ ]* [^:]*\):.*/\1:********/' build/demo/relay/root/mail1/etc/postfix/sasl_passwd
+	@echo "--- the users the registry records, with their limits ---"
+	$(ANSIBLE_ENV) $(BIN)/ansible-playbook docs/examples/show_relay_users.yml -e relay_registry=$(CURDIR)/build/demo/relay/sendclean-registry.json
 
 # Speed and memory targets of the scale issue: figures on this machine, written to docs/benchmark-results.json.
 # A benchmark, not a test: it is never part of `make test`, and it exits 1 when a target is missed.
