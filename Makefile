@@ -13,7 +13,7 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETE
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false PATH=$(BIN):$$PATH
 ANSIBLE_TEST := cd $(STAGED) && $(ANSIBLE_ENV) $(BIN)/ansible-test
 
-.PHONY: help demo demo-playbooks demo-relay bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package-check release secrets-audit
+.PHONY: help demo demo-playbooks demo-relay bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package-check awx-check release secrets-audit
 
 help:
 	@echo "make demo   - run the example playbooks against the bundled SendClean simulator"
@@ -81,7 +81,7 @@ BENCH_RUNS ?= 3
 BENCH_FIGURES ?=
 BENCH_ROLE_SIZES ?= 20 100
 
-test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check \
+test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check awx-check \
 	$(if $(filter 1,$(E2E)),test-platforms)
 
 sanity: stage
@@ -168,6 +168,11 @@ ee-check: stage
 
 package-check: stage
 	$(WITH_SIMULATOR) --workdir build/package-check -- $(BIN)/python tests/utils/check_package.py --staged $(STAGED) --output build/package
+
+# The smtp_relay role run twice as AWX/AAP jobs: ansible-runner, a fresh private data directory per job, the
+# credentials injected by the shipped credential type (extensions/awx/credential_type.yml). See docs/awx.md.
+awx-check: stage
+	$(BIN)/python tests/utils/check_awx_runner.py --collections $(COLLECTIONS) --workdir build/awx-check
 
 # The lead's last step of a release: turn changelogs/fragments/ into changelogs/changelog.yaml and CHANGELOG.rst
 # for the version in galaxy.yml (see docs/releasing.md). It consumes the fragments: run it once, then commit.

@@ -109,7 +109,8 @@ def check_contents(tarball):
     unwanted = sorted(name for name in names if FORBIDDEN.search(name))
     check(not unwanted, 'the tarball holds files that do not belong in a release:\n  ' + '\n  '.join(unwanted))
     for needed in ('MANIFEST.json', 'FILES.json', 'meta/runtime.yml', 'meta/execution-environment.yml', 'requirements.txt',
-                   'plugins/modules/sendclean_smtp_user.py', 'plugins/modules/sendclean_smtp_info.py', 'README.md'):
+                   'plugins/modules/sendclean_smtp_user.py', 'plugins/modules/sendclean_smtp_info.py', 'README.md',
+                   'extensions/awx/credential_type.yml'):
         check(needed in names, 'the tarball lacks %s' % needed)
     print('package-check: %s: %d files, no caches or test output' % (os.path.basename(tarball), len(names)))
 

@@ -77,6 +77,8 @@ def test_parse_user_without_password():
     ('us1-mta1.sendclean.net', None, 'https://api.us1-mta1.sendclean.net/v1.0/'),
     ('us1-mta1.sendclean.net', 'http://127.0.0.1:8025/v1.0', 'http://127.0.0.1:8025/v1.0/'),
     (None, 'http://127.0.0.1:8025/v1.0/', 'http://127.0.0.1:8025/v1.0/'),
+    # The AWX credential type (extensions/awx/credential_type.yml) injects SENDCLEAN_API_URL empty when it is not set.
+    ('us1-mta1.sendclean.net', '', 'https://api.us1-mta1.sendclean.net/v1.0/'),
 ])
 def test_base_url(app_domain, api_url, expected):
     assert base_url(app_domain, api_url) == expected
