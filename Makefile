@@ -13,7 +13,7 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETE
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false PATH=$(BIN):$$PATH
 ANSIBLE_TEST := cd $(STAGED) && $(ANSIBLE_ENV) $(BIN)/ansible-test
 
-.PHONY: help demo demo-playbooks demo-relay bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package-check awx-check release secrets-audit
+.PHONY: help demo demo-playbooks demo-relay bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package package-check awx-check importer-check importer-constraints release secrets-audit
 
 help:
 	@echo "make demo   - run the example playbooks against the bundled SendClean simulator"
@@ -81,7 +81,7 @@ BENCH_RUNS ?= 3
 BENCH_FIGURES ?=
 BENCH_ROLE_SIZES ?= 20 100
 
-test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check awx-check \
+test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check importer-check awx-check \
 	$(if $(filter 1,$(E2E)),test-platforms)
 
 sanity: stage
@@ -166,8 +166,36 @@ docs-check: stage
 ee-check: stage
 	$(BIN)/python tests/utils/check_ee.py --collections-path $(COLLECTIONS)
 
-package-check: stage
-	$(WITH_SIMULATOR) --workdir build/package-check -- $(BIN)/python tests/utils/check_package.py --staged $(STAGED) --output build/package
+# The tarball to publish: ansible-galaxy collection build of the staged collection. package-check and importer-check
+# both check it; in one make run it is built once.
+PACKAGE_DIR := $(CURDIR)/build/package
+TARBALL := $(PACKAGE_DIR)/sendclean-mta-$(shell sed -n 's/^version: *//p' galaxy.yml).tar.gz
+
+package: stage
+	rm -rf $(PACKAGE_DIR)
+	$(BIN)/ansible-galaxy collection build --output-path $(PACKAGE_DIR) $(STAGED)
+
+package-check: package
+	$(WITH_SIMULATOR) --workdir build/package-check -- $(BIN)/python tests/utils/check_package.py --tarball $(TARBALL)
+
+# galaxy-importer, the checker Galaxy and Automation Hub run on every upload, on that tarball, from a venv of its own
+# (tests/importer-requirements.txt says why) with the settings of tests/galaxy-importer.cfg.
+IMPORTER_VENV := $(CURDIR)/build/galaxy-importer/venv
+IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
+
+$(IMPORTER_STAMP): tests/importer-requirements.txt tests/importer-constraints.txt
+	rm -rf $(IMPORTER_VENV)
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/importer-requirements.txt \
+		-c tests/importer-constraints.txt
+	touch $@
+
+importer-check: package $(IMPORTER_STAMP)
+	$(IMPORTER_VENV)/bin/python tests/utils/check_importer.py --config tests/galaxy-importer.cfg \
+		--workdir build/galaxy-importer/run $(TARBALL)
+
+importer-constraints: $(IMPORTER_STAMP)
+	$(IMPORTER_VENV)/bin/pip freeze --exclude-editable | sed '1i # Exact versions for tests/importer-requirements.txt (pip freeze of build/galaxy-importer/venv); regenerate with `make importer-constraints`.' > tests/importer-constraints.txt
 
 # The smtp_relay role run twice as AWX/AAP jobs: ansible-runner, a fresh private data directory per job, the
 # credentials injected by the shipped credential type (extensions/awx/credential_type.yml). See docs/awx.md.

@@ -169,6 +169,6 @@ def ensure_slot(provisioner, decision):
     result.pop('diff', None)
     # A create that failed may still have been applied: the slot keeps its pending marker, so the next run adopts it.
     # Only a refusal the service answered (api_error says the outcome is known) proves it was not.
-    result['create_unsettled'] = (result['failed'] and OP_ADD in result['operations']
-                                  and (result.get('api_error') or {}).get('outcome_unknown', True))
+    outcome_unknown = (result.get('api_error') or {}).get('outcome_unknown', True)
+    result['create_unsettled'] = result['failed'] and OP_ADD in result['operations'] and outcome_unknown
     return result

@@ -129,9 +129,9 @@ def public_view(user):
 
 def adoption_candidates(names_before, users_after, total_limit, hourly_limit):
     """Users that appeared since ``names_before`` was taken and carry the limits a lost addSmtp asked for."""
+    asked = (total_limit, hourly_limit)
     return [user for user in users_after
-            if user['name'] not in names_before
-            and user['total_limit'] == total_limit and user['hourly_limit'] == hourly_limit]
+            if user['name'] not in names_before and (user['total_limit'], user['hourly_limit']) == asked]
 
 
 def diff_of(before, after):

@@ -52,8 +52,9 @@ class Registry(object):
             raise RegistryError('registry %s is not valid JSON (%s); restore it from a backup or remove it' % (self.path, exc))
         users = data.get('users') if isinstance(data, dict) else None
         pending = data.get('pending', {}) if isinstance(data, dict) else None
-        if (not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values())
-                or not isinstance(pending, dict) or not all(isinstance(v, list) and len(v) == 2 for v in pending.values())):
+        users_valid = isinstance(users, dict) and all(isinstance(v, str) for v in users.values())
+        pending_valid = isinstance(pending, dict) and all(isinstance(v, list) and len(v) == 2 for v in pending.values())
+        if not (users_valid and pending_valid):
             raise RegistryError('registry %s is not a sendclean.mta registry (expected {"version": 1, "users": {key: name}})' % self.path)
         return dict(users), dict((key, tuple(limits)) for key, limits in pending.items())
 

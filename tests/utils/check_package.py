@@ -1,4 +1,4 @@
-"""Build the collection as Galaxy would, install the tarball, and use it as a user would (`make package-check`).
+"""Install the collection's tarball (`make package` builds it) and use it as a user would (`make package-check`).
 
 Run under tests/simulator/harness.py (it reads SENDCLEAN_API_URL, SENDCLEAN_OWNER_ID, SENDCLEAN_TOKEN and
 SENDCLEAN_SIM_ADMIN_URL). The tarball must hold no caches, test output, virtual environments or build
@@ -92,16 +92,6 @@ class Installed:
         return done.stdout
 
 
-def build(staged, output):
-    """ansible-galaxy collection build; return the tarball's path."""
-    os.makedirs(output, exist_ok=True)
-    for old in glob.glob(os.path.join(output, 'sendclean-mta-*.tar.gz')):
-        os.remove(old)
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy'), 'collection', 'build', '--force',
-                    '--output-path', output, staged], check=True, stdout=subprocess.DEVNULL)
-    return glob.glob(os.path.join(output, 'sendclean-mta-*.tar.gz'))[0]
-
-
 def check_contents(tarball):
     """No caches, test output or build products; the parts a user needs are there."""
     with tarfile.open(tarball) as archive:
@@ -181,10 +171,9 @@ def check_playbook(installed, sim):
 
 
 def main():
-    """Build, inspect, install and use the collection; exit 1 on the first failed check."""
+    """Inspect, install and use the collection; exit 1 on the first failed check."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--staged', required=True, help='the staged collection (ansible_collections/sendclean/mta)')
-    parser.add_argument('--output', required=True, help='directory for the tarball')
+    parser.add_argument('--tarball', required=True, help='the collection tarball ansible-galaxy collection build made')
     args = parser.parse_args()
     missing = [key for key in SIM_ENV[:4] if key not in os.environ]
     if missing:
@@ -192,7 +181,7 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix='package-check-')
     try:
-        tarball = build(os.path.abspath(args.staged), os.path.abspath(args.output))
+        tarball = os.path.abspath(args.tarball)
         check_contents(tarball)
         installed = Installed(workdir)
         installed.run('ansible-galaxy', 'collection', 'install', '--offline', '-p', installed.collections, tarball)
