@@ -20,10 +20,10 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import HAS_REQUESTS, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._module import (
-    CONNECTION_ARGUMENT_SPEC, client_from_params, connection_errors,
+    CONNECTION_ARGUMENT_SPEC, client_from_params, connection_errors, endpoint_from_environment,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner, ProvisionError, empty_result
-from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import OP_ADD, InputError
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import OP_ADD, InputError, limits_warning
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry, RegistryError
 from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import (
     claimed_names, decide, request_problems, unclaimed_users,
@@ -45,15 +45,24 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        try:
-            result.update(self._ensure(task_vars))
-        except AnsibleActionFail as exc:
-            # A failed result rather than an error, so that failed_when can hand the reason to each host of the call.
-            result.update(failed=True, msg=exc.message)
+        result.update(self._outcome(task_vars))
         return result
 
-    def _ensure(self, task_vars):
+    def _outcome(self, task_vars):
+        """The fleet, or the reason the call failed; with the warnings either way (a failure's retries among them)."""
+        warnings = []
+        try:
+            outcome = self._ensure(task_vars, warnings.append)
+        except AnsibleActionFail as exc:
+            # A failed result rather than an error, so that failed_when can hand the reason to each host of the call.
+            outcome = {'failed': True, 'msg': exc.message}
+        if warnings:
+            outcome['warnings'] = warnings
+        return outcome
+
+    def _ensure(self, task_vars, warn):
         dummy, params = self.validate_argument_spec(argument_spec=FLEET_ARGUMENT_SPEC)
+        params = endpoint_from_environment(params)
         requests = self._group(task_vars, params['request_fact'])
         leader = next(iter(requests))
         if leader != task_vars['inventory_hostname']:
@@ -65,9 +74,8 @@ class ActionModule(ActionBase):
             errors.extend(self._incomplete_scope(task_vars, requests))
         if errors:
             raise AnsibleActionFail('; '.join(errors))
-        warnings = []
-        client = client_from_params(params, warnings.append)
-        provisioner = Provisioner(client, None, self._task.check_mode, warnings.append)
+        client = client_from_params(params, warn)
+        provisioner = Provisioner(client, None, self._task.check_mode, warn)
         try:
             registry = Registry(params['registry']) if params['registry'] else None
             lock = registry.locked() if registry is not None and not self._task.check_mode else contextlib.nullcontext()
@@ -77,7 +85,7 @@ class ActionModule(ActionBase):
         except (SendCleanError, RegistryError) as exc:
             raise AnsibleActionFail(str(exc))
         fleet['leader'] = leader
-        return {'changed': bool(fleet['disabled']), 'fleet': fleet, 'warnings': warnings}
+        return {'changed': bool(fleet['disabled']), 'fleet': fleet}
 
     def _group(self, task_vars, request_fact):
         """The requests of the batch's hosts with this host's connection, in batch order: the leader's first.
@@ -123,11 +131,23 @@ def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
     """Decide and ensure every slot of every host against the provisioner's snapshot. Returns the fleet result."""
     records = dict(registry.records) if registry is not None else {}
     claimed = claimed_names(requests.values(), records)
-    hosts = {}
+    hosts, slots_by_warning = {}, {}
     for host, request in requests.items():
         hosts[host] = {}
         for entry in request['users']:
-            hosts[host][entry['slot']] = _ensure_entry(provisioner, registry, records, claimed, entry)
+            key = entry.get('key')
+            # Decided just before it is ensured: the slots ensured before it have claimed their users.
+            decision = decide(entry, provisioner.users, records.get(key) if key is not None else None, claimed)
+            spec = decision.spec or {}
+            warning = limits_warning(spec.get('total_limit'), spec.get('hourly_limit'))
+            if warning:
+                slots_by_warning.setdefault(warning, []).append(
+                    host if entry['slot'] == 'default' else '%s (sender %s)' % (host, entry['slot']))
+            hosts[host][entry['slot']] = _ensure_entry(provisioner, registry, claimed, entry, decision)
+    # One warning per pair of limits, not per host: a fleet shares its limits.
+    for warning, slots in slots_by_warning.items():
+        more = ' and %d more' % (len(slots) - 10) if len(slots) > 10 else ''
+        provisioner.warn('the SMTP users of %s%s: %s' % (', '.join(slots[:10]), more, warning))
     unclaimed = unclaimed_users(provisioner.users.values(), claimed)
     disabled = []
     if disable_unclaimed:
@@ -141,11 +161,10 @@ def ensure_fleet(provisioner, registry, requests, disable_unclaimed):
     return {'hosts': hosts, 'unclaimed': unclaimed, 'disabled': disabled}
 
 
-def _ensure_entry(provisioner, registry, records, claimed, entry):
-    """Decide and ensure one slot; its user joins ``claimed`` before the next slot is decided, so no two slots of the
+def _ensure_entry(provisioner, registry, claimed, entry, decision):
+    """Ensure one slot as decided; its user joins ``claimed`` before the next slot is decided, so no two slots of the
     play ever adopt the same user. The registry records the user under the slot's own key."""
     key = entry.get('key')
-    decision = decide(entry, provisioner.users, records.get(key) if key is not None else None, claimed)
     result = ensure_slot(provisioner, decision)
     name = (result['smtp_user'] or {}).get('name')
     # The decided name too: a user adopted by a slot whose apply failed before its result named it stays that slot's.

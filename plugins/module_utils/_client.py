@@ -67,21 +67,24 @@ STATUS_DISABLE = 'Disable'
 class SendCleanError(Exception):
     """A failed API call; the message names the call and the cause, never the token or a request body.
 
-    ``outcome_unknown`` is set when a write may have been applied although no success reply arrived.
+    ``outcome_unknown`` is set when a write may have been applied although no success reply arrived. ``attempts``
+    requests were sent over ``elapsed`` seconds; the message says so when there was more than one.
     """
 
-    def __init__(self, call, message, error_type, http_status=None, outcome_unknown=False):
+    def __init__(self, call, message, error_type, http_status=None, outcome_unknown=False, attempts=1, elapsed=0.0):
         self.call = call
         self.error_type = error_type
         self.http_status = http_status
         self.outcome_unknown = outcome_unknown
         self.api_message = message
+        self.attempts = attempts
+        self.elapsed = elapsed
         super(SendCleanError, self).__init__(self._describe())
 
     def _describe(self):
-        where = 'SendClean settings/%s failed' % self.call
-        status = ' (HTTP %s)' % self.http_status if self.http_status is not None else ''
-        text = '%s: %s: %s%s' % (where, self.error_type, self.api_message, status)
+        text = 'SendClean settings/%s failed: %s' % (self.call, cause_text(self.error_type, self.api_message, self.http_status))
+        if self.attempts > 1:
+            text += '; gave up after %d attempts over %.1f s' % (self.attempts, self.elapsed)
         if self.outcome_unknown:
             text += '; outcome unknown: the service may have applied it'
         return text
@@ -95,6 +98,12 @@ class SendCleanError(Exception):
             'message': self.api_message,
             'outcome_unknown': self.outcome_unknown,
         }
+
+
+def cause_text(error_type, message, http_status):
+    """Why a request failed, as "<type>: <message> (HTTP <status>)"."""
+    status = ' (HTTP %s)' % http_status if http_status is not None else ''
+    return '%s: %s%s' % (error_type, message, status)
 
 
 def base_url(app_domain=None, api_url=None):
@@ -189,16 +198,20 @@ class SendCleanClient(object):
     resetSmtpPassword are retried only when the request provably never reached the service (or the
     service answered 429, which rejects a request unprocessed); any other failure of those two raises
     SendCleanError with ``outcome_unknown`` so the caller can find out what happened.
+
+    ``warn`` takes a message for each failed attempt that is repeated (the call, the attempt, the cause and the wait),
+    so a run that waits through retries says why; it never gets the token or a request body.
     """
 
-    def __init__(self, owner_id, token, url, validate_certs=True, ca_path=None, timeout=30, retries=3, sleep=time.sleep):
+    def __init__(self, owner_id, token, url, validate_certs=True, ca_path=None, timeout=30, retries=3, sleep=time.sleep,
+                 warn=None):
         self.owner_id = owner_id
         self._token = token
         self.url = url
         self.timeout = timeout
         self.retries = retries
-        self.retried = 0
         self._sleep = sleep
+        self._warn = warn or (lambda message: None)
         self._session = requests.Session()
         self._session.headers.update({'User-Agent': USER_AGENT, 'Content-Type': 'application/json', 'Accept': 'application/json'})
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a session's verify
@@ -243,16 +256,22 @@ class SendCleanClient(object):
         return name, password
 
     def _call(self, call, params, repeatable):
-        for attempt in range(self.retries + 1):
+        started = time.monotonic()
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
             outcome = self._attempt(call, params)
             if not isinstance(outcome, _Failure):
                 return outcome
-            if outcome.transient and (repeatable or outcome.unsent) and attempt < self.retries:
-                self.retried += 1
-                self._sleep(self._backoff(attempt, outcome.retry_after))
+            if outcome.transient and (repeatable or outcome.unsent) and attempt < attempts:
+                delay = self._backoff(attempt - 1, outcome.retry_after)
+                self._warn('SendClean settings/%s: attempt %d of %d failed (%s); retrying in %.1f s'
+                           % (call, attempt, attempts, cause_text(outcome.error_type, outcome.message, outcome.http_status),
+                              delay))
+                self._sleep(delay)
                 continue
             raise SendCleanError(call, outcome.message, outcome.error_type, outcome.http_status,
-                                 outcome_unknown=not repeatable and outcome.may_have_applied)
+                                 outcome_unknown=not repeatable and outcome.may_have_applied,
+                                 attempts=attempt, elapsed=time.monotonic() - started)
         raise AssertionError('unreachable: the last attempt returns or raises')
 
     @staticmethod

@@ -9,6 +9,7 @@ The argument spec here is mirrored by the ``sendclean.mta.connection`` doc fragm
 """
 
 import copy
+import os
 import re
 import urllib.parse
 
@@ -19,30 +20,55 @@ from ansible_collections.sendclean.mta.plugins.module_utils._client import (
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 
+# owner_id and token are required, but checked in connection_errors, whose message names the environment variable.
+# app_domain and api_url have no env_fallback: see endpoint_from_environment.
 CONNECTION_ARGUMENT_SPEC = {
-    'owner_id': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['SENDCLEAN_OWNER_ID'])},
-    'token': {'type': 'str', 'required': True, 'no_log': True, 'fallback': (env_fallback, ['SENDCLEAN_TOKEN'])},
-    'app_domain': {'type': 'str', 'fallback': (env_fallback, ['SENDCLEAN_APP_DOMAIN'])},
-    'api_url': {'type': 'str', 'fallback': (env_fallback, ['SENDCLEAN_API_URL'])},
+    'owner_id': {'type': 'str', 'fallback': (env_fallback, ['SENDCLEAN_OWNER_ID'])},
+    'token': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['SENDCLEAN_TOKEN'])},
+    'app_domain': {'type': 'str'},
+    'api_url': {'type': 'str'},
     'validate_certs': {'type': 'bool', 'default': True},
     'ca_path': {'type': 'path', 'fallback': (env_fallback, ['SENDCLEAN_CA_PATH'])},
     'timeout': {'type': 'float', 'default': 30},
     'retries': {'type': 'int', 'default': 3},
 }
 
+# Where the API is, from the environment: read only as a pair, when neither option is set.
+ENDPOINT_ENVIRONMENT = (('app_domain', 'SENDCLEAN_APP_DOMAIN'), ('api_url', 'SENDCLEAN_API_URL'))
+
 HOSTNAME = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$')
 
 
+def endpoint_from_environment(params, environ=None):
+    """The connection options with app_domain and api_url resolved as one setting: where the token goes.
+
+    What the task or module_defaults set wins, and the environment (``environ``, default os.environ) fills in only when
+    neither option is set. Per-option fallbacks would mix a task's app_domain with the environment's api_url, which
+    wins, and send the token to the environment's endpoint.
+    """
+    if params['app_domain'] is not None or params['api_url'] is not None:
+        return params
+    environ = os.environ if environ is None else environ
+    return dict(params, **dict((option, environ.get(variable) or None) for option, variable in ENDPOINT_ENVIRONMENT))
+
+
 def connection_errors(params):
-    """Messages for connection options that cannot work, each naming the option and the fix."""
+    """Messages for connection options (resolved by endpoint_from_environment) that cannot work, each naming the option
+    and the fix."""
     errors = []
-    if not params['owner_id'].strip().isdigit():
+    for option, variable in (('owner_id', 'SENDCLEAN_OWNER_ID'), ('token', 'SENDCLEAN_TOKEN')):
+        if params[option] is None:
+            errors.append('%s is required: set it on the task or in module_defaults, or export %s' % (option, variable))
+    if params['owner_id'] is not None and not params['owner_id'].strip().isdigit():
         errors.append('owner_id must be the numeric SendClean user id (for example 28779705), got %r' % params['owner_id'])
-    if not params['token'].strip():
+    if params['token'] is not None and not params['token'].strip():
         errors.append('token is empty; set it, or the SENDCLEAN_TOKEN environment variable')
     api_url, app_domain = params['api_url'], params['app_domain']
-    if not api_url and not app_domain:
+    if api_url is None and app_domain is None:
         errors.append('one of app_domain and api_url is required (or SENDCLEAN_APP_DOMAIN / SENDCLEAN_API_URL in the environment)')
+    elif not api_url and not app_domain:
+        errors.append('%s is empty; give the API\'s address there (the environment is not read once the task or '
+                      'module_defaults sets app_domain or api_url)' % ('api_url' if api_url is not None else 'app_domain'))
     if api_url and not valid_url(api_url):
         errors.append('api_url must be a full URL with scheme, for example https://api.us1-mta1.sendclean.net/v1.0/, got %r' % api_url)
     if not api_url and app_domain and not HOSTNAME.match(app_domain):
@@ -65,7 +91,8 @@ def valid_url(url):
 
 
 def client_from_params(params, warn):
-    """The client for validated connection options (see connection_errors); ``warn`` takes a message."""
+    """The client for validated connection options (see connection_errors); ``warn`` takes a message, and gets the
+    client's retries too."""
     url = base_url(params['app_domain'], params['api_url'])
     if not params['validate_certs']:
         warn('validate_certs=false: the TLS certificate of the SendClean API is not checked')
@@ -75,7 +102,7 @@ def client_from_params(params, warn):
     return SendCleanClient(
         owner_id=params['owner_id'].strip(), token=params['token'].strip(), url=url,
         validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-        timeout=params['timeout'], retries=params['retries'],
+        timeout=params['timeout'], retries=params['retries'], warn=warn,
     )
 
 
@@ -92,15 +119,14 @@ class AnsibleSendClean(object):
     def __init__(self):
         spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC)
         spec.update(copy.deepcopy(self.argument_spec))
-        kwargs = dict(self.module_kwargs)
-        kwargs['required_one_of'] = list(kwargs.get('required_one_of', [])) + [('app_domain', 'api_url')]
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-        errors = connection_errors(self.module.params)
+        params = endpoint_from_environment(self.module.params)
+        errors = connection_errors(params)
         if errors:
             self.module.fail_json(msg='; '.join(errors))
-        self.client = client_from_params(self.module.params, self.module.warn)
+        self.client = client_from_params(params, self.module.warn)
 
     def run(self):
         """The module's work; returns the result dict for exit_json."""

@@ -231,7 +231,8 @@ class Provisioner(object):
         except SendCleanError as exc:
             raise SendCleanError(lost.call, '%s, and listing the users (listSmtp) to settle it failed too (%s: %s)'
                                  % (lost.api_message, exc.error_type, exc.api_message),
-                                 lost.error_type, lost.http_status, outcome_unknown=True)
+                                 lost.error_type, lost.http_status, outcome_unknown=True, attempts=lost.attempts,
+                                 elapsed=lost.elapsed)
 
     def _reset(self, name, old_password, result):
         """resetSmtpPassword; a lost reply is resolved by listing again: a changed password means it was applied."""

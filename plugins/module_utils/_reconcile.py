@@ -51,6 +51,16 @@ def check_spec(spec):
         require_create_limits(spec, 'neither name nor key is given, so every run creates a new user')
 
 
+def limits_warning(total_limit, hourly_limit):
+    """Why an hourly limit above the total limit is likely a mistake (the two swapped, a zero too many), else None."""
+    # Anything but two whole numbers is either unset or bad input that check_spec reports.
+    limits = (total_limit, hourly_limit)
+    if all(isinstance(limit, int) and not isinstance(limit, bool) for limit in limits) and hourly_limit > total_limit:
+        return ('hourly_limit %d is above total_limit %d: the user can never send more than %d messages in all, so the '
+                'hourly limit never applies; check that the two are not swapped' % (hourly_limit, total_limit, total_limit))
+    return None
+
+
 def require_create_limits(spec, why):
     """Creating a user needs both limits (addSmtp requires them)."""
     missing = [option for option in ('total_limit', 'hourly_limit') if spec.get(option) is None]

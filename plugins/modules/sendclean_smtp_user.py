@@ -320,7 +320,7 @@ import contextlib
 
 from ansible_collections.sendclean.mta.plugins.module_utils._module import AnsibleSendClean
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
-from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError, check_spec
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import InputError, check_spec, limits_warning
 
 # What one user is, at the top level and in each element of `users`.
 USER_OPTIONS = {
@@ -364,12 +364,17 @@ class SmtpUserModule(AnsibleSendClean):
         # With users, an element no run could reach fails alone, with no request for it; the others proceed.
         rejected = {}
         for index, (label, spec) in enumerate(labelled):
+            where = 'users[%d] (%s): ' % (index, label) if batch else ''
             try:
                 check_input(provisioner, spec)
             except InputError as exc:
                 if not batch:
                     raise
-                rejected[label] = 'users[%d] (%s): %s' % (index, label, exc)
+                rejected[label] = where + str(exc)
+                continue
+            warning = limits_warning(spec['total_limit'], spec['hourly_limit'])
+            if warning:
+                self.module.warn(where + warning)
         accepted = [spec for label, spec in labelled if label not in rejected]
         lock = contextlib.nullcontext()
         if registry is not None and not self.module.check_mode and any(provisioner.may_create(spec) for spec in accepted):

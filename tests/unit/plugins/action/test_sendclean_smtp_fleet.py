@@ -8,6 +8,7 @@ written."""
 
 import contextlib
 import os
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +20,10 @@ from ansible_collections.sendclean.mta.plugins.module_utils._client import SendC
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._fleet import Decision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'simulator'))
+
+from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 NEW_USER_LIMITS = [10000, 500]
 
@@ -349,6 +354,23 @@ def test_every_slot_of_every_host_gets_its_own_user_with_its_own_limits_from_one
     assert converged['unclaimed'] == []
 
 
+def test_an_hourly_limit_above_the_total_limit_warns_once_for_every_slot_that_has_it(simulator, provisioner):
+    [held] = simulator.add_users(1, 100, 10)
+    fleet = run_fleet(provisioner, {
+        'h1': request(entry('h1', pending=marker(111111111), total_limit=100, hourly_limit=20000),
+                      entry('h1 @news.example', pending=marker(222222222), slot='@news.example', total_limit=100)),
+        'h2': request(entry('h2', held=held, total_limit=100, hourly_limit=20000)),
+        'h3': request(entry('h3', pending=marker(333333333), total_limit=5000, hourly_limit=50)),
+    })
+    assert not any(result['failed'] for slots in fleet['hosts'].values() for result in slots.values())
+    # The sender's new user gets the new-user hourly limit (500) under its total limit of 100: worth a word too.
+    assert provisioner.warnings == [
+        'the SMTP users of h1, h2: hourly_limit 20000 is above total_limit 100: the user can never send more than 100 '
+        'messages in all, so the hourly limit never applies; check that the two are not swapped',
+        'the SMTP users of h1 (sender @news.example): hourly_limit 500 is above total_limit 100: the user can never send '
+        'more than 100 messages in all, so the hourly limit never applies; check that the two are not swapped']
+
+
 def test_a_new_sender_gets_a_new_user_with_its_limits_and_the_default_user_is_untouched(simulator, provisioner):
     [default_user] = simulator.add_users(1, 10000, 500)
     before = users_by_name(simulator)[default_user]
@@ -562,17 +584,19 @@ def test_disable_unclaimed_is_refused_when_the_play_does_not_see_the_whole_fleet
 
 # --- the leader refuses a malformed request before any request to the service ---
 
-def leader(simulator, check_mode=False):
-    """The action as the leader runs it, with the connection options of the simulator."""
-    action = object.__new__(ActionModule)  # _ensure reads the task's arguments and check mode only
-    action._task = SimpleNamespace(args={'owner_id': simulator.owner_id, 'token': simulator.token,  # pylint: disable=protected-access
-                                         'api_url': simulator.api_url}, check_mode=check_mode)
+def leader(simulator, check_mode=False, without=(), **args):
+    """The action as the leader runs it, with the connection options of the simulator, but those named in ``without``
+    (as the role omits an empty variable) and with ``args`` instead."""
+    given = dict({'owner_id': simulator.owner_id, 'token': simulator.token, 'api_url': simulator.api_url}, **args)
+    action = object.__new__(ActionModule)  # _outcome reads the task's arguments and check mode only
+    action._task = SimpleNamespace(args=dict((option, value) for option, value in given.items() if option not in without),  # pylint: disable=protected-access
+                                   check_mode=check_mode)
     return action
 
 
 def test_a_well_formed_call_lists_once_and_returns_every_slot(simulator):
     requests = {'h1': request(entry('h1'), entry('h1 @news.example', slot='@news.example')), 'h2': default_only('h2')}
-    result = leader(simulator, check_mode=True)._ensure(task_vars('h1', requests))  # pylint: disable=protected-access
+    result = leader(simulator, check_mode=True)._ensure(task_vars('h1', requests), [].append)  # pylint: disable=protected-access
     assert result['fleet']['leader'] == 'h1'
     assert dict((host, sorted(slots)) for host, slots in result['fleet']['hosts'].items()) == {
         'h1': ['@news.example', 'default'], 'h2': ['default']}
@@ -589,6 +613,60 @@ def test_a_well_formed_call_lists_once_and_returns_every_slot(simulator):
 def test_a_malformed_request_fails_the_call_naming_the_fact_and_the_host_with_nothing_sent(simulator, malformed, problem):
     requests = {'h1': default_only('h1', pending=marker(111111111)), 'h2': malformed}
     with pytest.raises(AnsibleActionFail) as failure:
-        leader(simulator)._ensure(task_vars('h1', requests))  # pylint: disable=protected-access
+        leader(simulator)._ensure(task_vars('h1', requests), [].append)  # pylint: disable=protected-access
     assert problem in failure.value.message
     assert simulator.requests()['total'] == 0 and simulator.users() == []
+
+
+# --- the connection: the same rules as the modules' (module_utils/_module.py) ---
+
+@pytest.fixture
+def no_endpoint_from_the_environment(monkeypatch, no_proxy_from_the_environment):  # pylint: disable=unused-argument
+    for variable in ('SENDCLEAN_APP_DOMAIN', 'SENDCLEAN_API_URL'):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def elsewhere(tmp_path):
+    """A second simulator, standing for the endpoint an exported SENDCLEAN_API_URL names: it must never be asked."""
+    with Simulator().start(str(tmp_path / 'elsewhere')) as sim:
+        yield sim
+
+
+@pytest.mark.usefixtures('no_endpoint_from_the_environment')
+def test_the_task_app_domain_wins_over_the_environment_api_url(simulator, elsewhere, proxy, monkeypatch):
+    """The role passes smtp_relay_app_domain as app_domain: an exported SENDCLEAN_API_URL must not take the token."""
+    proxy.refuse = True  # shows where the request went, without leaving this machine
+    monkeypatch.setenv('HTTPS_PROXY', 'http://127.0.0.1:%d' % proxy.server_address[1])
+    monkeypatch.setenv('SENDCLEAN_API_URL', elsewhere.api_url)
+    action = leader(simulator, without=['api_url'], app_domain='us1-mta1.sendclean.net', retries=0)
+    result = action._outcome(task_vars('h1', {'h1': default_only('h1')}))  # pylint: disable=protected-access
+    assert result['failed'] and 'could not connect to https://api.us1-mta1.sendclean.net/v1.0/' in result['msg']
+    assert [head.split(' ')[:2] for head in proxy.heads] == [['CONNECT', 'api.us1-mta1.sendclean.net:443']]
+    assert elsewhere.requests()['total'] == 0
+
+
+@pytest.mark.usefixtures('no_endpoint_from_the_environment')
+def test_with_neither_option_set_the_environment_names_the_endpoint(simulator, monkeypatch):
+    monkeypatch.setenv('SENDCLEAN_API_URL', simulator.api_url)
+    action = leader(simulator, check_mode=True, without=['api_url'])
+    assert action._outcome(task_vars('h1', {'h1': default_only('h1')}))['fleet']['leader'] == 'h1'  # pylint: disable=protected-access
+    assert simulator.requests()['counts']['listSmtp'] == 1
+
+
+@pytest.mark.usefixtures('no_endpoint_from_the_environment')
+def test_a_missing_owner_id_names_its_environment_variable(simulator, monkeypatch):
+    monkeypatch.delenv('SENDCLEAN_OWNER_ID', raising=False)
+    result = leader(simulator, without=['owner_id'])._outcome(task_vars('h1', {'h1': default_only('h1')}))  # pylint: disable=protected-access
+    assert result['failed'] and 'owner_id is required: set it on the task or in module_defaults, or export ' \
+        'SENDCLEAN_OWNER_ID' in result['msg']
+    assert simulator.requests()['total'] == 0
+
+
+def test_the_retries_before_a_failed_call_are_in_its_warnings(simulator):
+    simulator.configure(fault_rate=1.0, fault_kinds=['429'], fault_calls=['listSmtp'], retry_after=0)
+    result = leader(simulator, retries=1)._outcome(task_vars('h1', {'h1': default_only('h1')}))  # pylint: disable=protected-access
+    assert result['failed'] and result['msg'].endswith('; gave up after 2 attempts over %s s' % result['msg'].split()[-2])
+    assert [warning for warning in result['warnings'] if 'attempt' in warning] == [
+        'SendClean settings/listSmtp: attempt 1 of 2 failed (GeneralError: Too many requests (HTTP 429)); retrying in 0.0 s']
+    assert simulator.token not in repr(result)

@@ -29,9 +29,9 @@ class Sleeps(object):
         self.delays.append(seconds)
 
 
-def client_for(sim, token=None, retries=3, timeout=5, sleep=None):
+def client_for(sim, token=None, retries=3, timeout=5, sleep=None, warn=None):
     return SendCleanClient(sim.owner_id, token or sim.token, sim.api_url, timeout=timeout, retries=retries,
-                           sleep=sleep or Sleeps())
+                           sleep=sleep or Sleeps(), warn=warn)
 
 
 def api_error(call):
@@ -175,13 +175,13 @@ def test_general_error_from_the_service(simulator):
 def test_list_and_edit_retry_every_transient_fault(simulator, kind):
     name, _password = client_for(simulator).add_user(200, 20)
     simulator.configure(seed=3, fault_rate=0.6, fault_kinds=[kind], retry_after=2)
-    sleeps = Sleeps()
-    client = client_for(simulator, retries=10, sleep=sleeps)
+    sleeps, warnings = Sleeps(), []
+    client = client_for(simulator, retries=10, sleep=sleeps, warn=warnings.append)
     for hourly in range(21, 27):
         client.edit_user(name, hourly_limit=hourly)
         assert client.list_users()[0]['hourly_limit'] == hourly
     assert simulator.requests()['faults'][kind] > 0
-    assert client.retried == simulator.requests()['faults'][kind]
+    assert len(warnings) == simulator.requests()['faults'][kind], 'one warning per retried attempt'
     if kind == '429':
         assert set(sleeps.delays) == {2.0}, 'Retry-After is honoured'
 
@@ -195,6 +195,26 @@ def test_a_persistent_fault_ends_after_the_retries(simulator, kind):
     assert len(sleeps.delays) == 2
     assert error.error_type == ('GeneralError' if kind in ('json500', '429') else 'Transport')
     assert error.http_status == int(kind[-3:])
+    assert re.search(r'; gave up after 3 attempts over \d+\.\d s$', str(error)), str(error)
+    assert error.attempts == 3
+
+
+def test_each_retry_warns_with_the_call_the_attempt_the_cause_and_the_wait(simulator):
+    simulator.configure(fault_rate=1.0, fault_kinds=['429'], retry_after=2)
+    warnings = []
+    error = api_error(lambda: client_for(simulator, retries=2, warn=warnings.append).list_users())
+    assert warnings == ['SendClean settings/listSmtp: attempt %d of 3 failed (GeneralError: Too many requests (HTTP 429)); '
+                        'retrying in 2.0 s' % attempt for attempt in (1, 2)]
+    assert str(error).startswith('SendClean settings/listSmtp failed: GeneralError: Too many requests (HTTP 429); '
+                                 'gave up after 3 attempts over ')
+    assert all(simulator.token not in text for text in warnings + [str(error)])
+
+
+def test_a_call_that_failed_once_says_nothing_of_attempts(simulator):
+    warnings = []
+    error = api_error(lambda: client_for(simulator, warn=warnings.append).add_user(0, 1))
+    assert warnings == [] and error.attempts == 1
+    assert 'attempt' not in str(error)
 
 
 def test_backoff_grows_and_is_capped():
@@ -217,11 +237,13 @@ def test_add_after_a_5xx_is_outcome_unknown_and_not_repeated(simulator, kind):
 
 def test_add_after_429_is_repeated_since_the_service_refused_it_unprocessed(simulator):
     simulator.configure(seed=5, fault_rate=0.5, fault_kinds=['429'], fault_calls=['addSmtp'], retry_after=0)
-    client = client_for(simulator, retries=10)
+    warnings = []
+    client = client_for(simulator, retries=10, warn=warnings.append)
     for _index in range(5):
         client.add_user(200, 20)
     assert len(simulator.users()) == 5
-    assert client.retried == simulator.requests()['faults']['429'] > 0
+    assert len(warnings) == simulator.requests()['faults']['429'] > 0
+    assert all(warning.startswith('SendClean settings/addSmtp: attempt ') for warning in warnings)
 
 
 @pytest.mark.parametrize('call', ['add', 'reset'])
@@ -262,11 +284,16 @@ def test_connection_refused_is_retried_for_every_call_since_nothing_was_sent(cal
 def test_list_timeout_is_retried_then_reported(simulator):
     simulator.configure(latency=0.6)
     started = time.monotonic()
-    error = api_error(lambda: client_for(simulator, retries=1, timeout=0.2).list_users())
+    warnings = []
+    error = api_error(lambda: client_for(simulator, retries=1, timeout=0.2, warn=warnings.append).list_users())
     assert 'no reply from' in str(error) and 'within 0.2 seconds' in str(error)
     assert not error.outcome_unknown
     assert time.monotonic() - started < 5
     assert simulator.requests()['counts']['listSmtp'] == 2
+    # The case: the message said only "within 0.2 seconds" of a call that took several timeouts.
+    assert len(warnings) == 1 and 'attempt 1 of 2 failed (Transport: no reply from' in warnings[0]
+    assert error.attempts == 2 and error.elapsed >= 0.4
+    assert str(error).endswith('; gave up after 2 attempts over %.1f s' % error.elapsed)
 
 
 def test_add_timeout_is_outcome_unknown_and_not_repeated(simulator):
@@ -279,12 +306,13 @@ def test_add_timeout_is_outcome_unknown_and_not_repeated(simulator):
 # --- replies that are not the API's ---
 
 def test_html_404_is_a_transport_fault_with_the_status(simulator):
+    warnings = []
     client = SendCleanClient(simulator.owner_id, simulator.token, simulator.api_url.replace('v1.0', 'v9'), retries=3,
-                             sleep=Sleeps())
+                             sleep=Sleeps(), warn=warnings.append)
     error = api_error(client.list_users)
     assert (error.error_type, error.http_status) == ('Transport', 404)
     assert 'not a SendClean API answer (text/html)' in str(error)
-    assert client.retried == 0
+    assert warnings == [], 'not retried'
 
 
 def test_user_agent_version_is_the_collection_version():

@@ -9,10 +9,8 @@ import base64
 import json
 import os
 import socket
-import socketserver
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
@@ -24,66 +22,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-PROXY_VARIABLES = ('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy')
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_from_the_environment(monkeypatch):
-    for variable in PROXY_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+# Every test here sets the proxy variables it needs and no others (see conftest.py).
+pytestmark = pytest.mark.usefixtures('no_proxy_from_the_environment')
 
 
 def client_for(sim, retries=0, ca_path=None):
     return SendCleanClient(sim.owner_id, sim.token, sim.api_url, ca_path=ca_path, timeout=5, retries=retries,
                            sleep=lambda seconds: None)
-
-
-class TunnelHandler(socketserver.BaseRequestHandler):
-    """A CONNECT proxy: records each tunnel's request head, then relays bytes both ways (or refuses the tunnel)."""
-
-    def handle(self):
-        head = b''
-        while b'\r\n\r\n' not in head:
-            chunk = self.request.recv(4096)
-            if not chunk:
-                return
-            head += chunk
-        self.server.heads.append(head.decode('latin-1'))
-        if self.server.refuse:
-            self.request.sendall(b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')
-            return
-        target = head.split(b' ')[1].decode('ascii')
-        host, port = target.rsplit(':', 1)
-        with socket.create_connection((host, int(port))) as upstream:
-            self.request.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
-            relay = threading.Thread(target=pipe, args=(upstream, self.request), daemon=True)
-            relay.start()
-            pipe(self.request, upstream)
-            relay.join(5)
-
-
-def pipe(source, destination):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            destination.sendall(data)
-        destination.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-
-
-@pytest.fixture
-def proxy():
-    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0), TunnelHandler)
-    server.daemon_threads = True
-    server.heads = []
-    server.refuse = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_one_connection_serves_every_call_of_a_run(simulator):
