@@ -176,7 +176,7 @@ def check_summary(summary_lines, demo_dir, problems):
 
 
 def registry_key(registry, name):
-    return next((key for key, recorded in registry.items() if recorded == name), None)
+    return next((key for key, recorded in registry.items() if recorded == name), '(no key)')
 
 
 def rendered_passwords(demo_dir):
@@ -213,10 +213,9 @@ def main(argv=None):
     problems = []
     found = check_steps(code, lines, problems)
     user_count = check_summary(found[-1][2] if found else [], args.demo_dir, problems)
-    for text in INCOHERENT:
-        hits = [line.strip() for line in lines if text in line]
-        if hits:
-            problems.append('the output says %r: %s' % (text, hits[0][:200]))
+    advice = [line.strip() for line in lines if any(text in line for text in INCOHERENT)]
+    if advice:
+        problems.append('the output advises disabling users the demo made: %s' % advice[0][:300])
     password_count = check_secrets(lines, args.demo_dir, problems)
     if after != before:
         problems.append('the demo changed the work tree outside ignored folders:\n  '
