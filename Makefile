@@ -77,8 +77,9 @@ demo-check: stage
 TRY := build/try
 
 simulator: venv
-	@if [ ! -e $(TRY) ] && [ -e $(DEMO)/state.json ]; then cp -R $(DEMO) $(TRY) && rm -f $(TRY)/simulator.*; fi
-	$(BIN)/python tests/simulator/harness.py serve --workdir $(TRY)
+	@if [ ! -e $(TRY) ] && [ -e $(DEMO)/state.json ]; then \
+		cp -R $(DEMO) $(TRY) && rm -f $(TRY)/simulator.* && echo "# $(TRY)/ starts as a copy of what make demo left in $(DEMO)/"; fi
+	@$(BIN)/python tests/simulator/harness.py serve --workdir $(TRY)
 
 # Try it yourself: build the collection's tarball and install it where ansible finds it with no setting (your
 # ~/.ansible/collections), or into INSTALL_COLLECTIONS_PATH.
