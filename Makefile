@@ -34,8 +34,8 @@ stage: venv
 
 # The demo runs docs/examples/ against a fresh simulator account, with the inventory docs/examples/demo/ copied to
 # build/demo/: all it writes (the registry next to the inventory, the hosts' rendered files, the simulator's state)
-# stays under build/.
-# Each playbook's command is shown as you would type it (with the .venv's ansible and the staged collection).
+# stays under build/. Each playbook's command is shown as you would type it in the .venv, without the Makefile's
+# environment (ANSIBLE_ENV: the staged collection, the .venv's Python).
 DEMO := build/demo
 
 define demo_run
@@ -77,8 +77,9 @@ demo-check: stage
 TRY := build/try
 
 simulator: venv
-	@if [ ! -e $(TRY) ] && [ -e $(DEMO)/state.json ]; then \
-		cp -R $(DEMO) $(TRY) && rm -f $(TRY)/simulator.* && echo "# $(TRY)/ starts as a copy of what make demo left in $(DEMO)/"; fi
+	@if [ -e $(TRY) ]; then true; elif [ -e $(DEMO)/state.json ]; then \
+		cp -R $(DEMO) $(TRY) && rm -f $(TRY)/simulator.* && echo "# $(TRY)/ starts as a copy of what make demo left in $(DEMO)/"; \
+	else echo "# no make demo has run: the account in $(TRY)/ starts empty"; fi
 	@$(BIN)/python tests/simulator/harness.py serve --workdir $(TRY)
 
 # Try it yourself: build the collection's tarball and install it where ansible finds it with no setting (your

@@ -62,8 +62,10 @@ def work_tree_status():
 
     The hash catches a demo that writes into a file already changed before it ran.
     """
-    lines = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=all'], check=True, capture_output=True,
-                           text=True).stdout.splitlines()
+    status = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=all'], check=False, capture_output=True, text=True)
+    if status.returncode != 0:
+        sys.exit('demo-check: run it in a git work tree, to compare its status before and after the demo: %s' % status.stderr.strip())
+    lines = status.stdout.splitlines()
     return set((line, file_hash(line[3:])) for line in lines)
 
 
@@ -158,9 +160,9 @@ def check_summary(summary_lines, demo_dir, problems):
             files.setdefault(host, {})[file_match.group('path')] = file_match.group('mode')
     expected_relays = {}
     for key, name in registry.items():
-        relay_host, _, sender = key.partition(' ')
+        relay_host, sender = (key.split(' ', 1) + ['default'])[:2]
         if relay_host in RELAY_HOSTS:
-            expected_relays.setdefault(relay_host, {})[sender or 'default'] = name
+            expected_relays.setdefault(relay_host, {})[sender] = name
     if relays != expected_relays:
         problems.append('the summary says the hosts relay as %s, the registry records %s' % (relays, expected_relays))
     expected_files = dict((relay_host, dict((os.path.join(os.path.abspath(demo_dir), 'root', relay_host, path), mode)
