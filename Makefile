@@ -13,11 +13,12 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_PYTHON_INTERPRETE
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false PATH=$(BIN):$$PATH
 ANSIBLE_TEST := cd $(STAGED) && $(ANSIBLE_ENV) $(BIN)/ansible-test
 
-.PHONY: help demo demo-playbooks demo-relay bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package package-check awx-check importer-check importer-constraints release secrets-audit
+.PHONY: help demo demo-playbooks demo-check simulator install bench test venv stage sanity units integration test-platforms lint changelog-lint doc-check clean constraints test-matrix docs docs-check ee-check package package-check awx-check importer-check importer-constraints release secrets-audit
 
 help:
 	@echo "make demo   - run the example playbooks against the bundled SendClean simulator"
 	@echo "make test   - sanity, unit, integration tests and lint (see README)"
+	@echo "make install, make simulator - try it yourself (see README)"
 
 $(STAMP): requirements.txt tests/requirements.txt tests/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,42 +32,62 @@ stage: venv
 	$(BIN)/python tests/utils/stage_collection.py --dest $(COLLECTIONS)
 	$(BIN)/python tests/utils/install_get_pip.py
 
-demo: stage
-	rm -rf build/demo  # a fresh account and registry every time
-	$(WITH_SIMULATOR) --workdir build/demo -- $(MAKE) --no-print-directory demo-playbooks
+# The demo runs docs/examples/ against a fresh simulator account, with the inventory docs/examples/demo/ copied to
+# build/demo/: all it writes (the registry next to the inventory, the hosts' rendered files, the simulator's state)
+# stays under build/. Each playbook's command is shown as you would type it in the .venv, without the Makefile's
+# environment (ANSIBLE_ENV: the staged collection, the .venv's Python).
+DEMO := build/demo
 
-DEMO_RUN := $(ANSIBLE_ENV) $(BIN)/ansible-playbook -i docs/examples/inventory.ini -e sendclean_registry=$(CURDIR)/build/demo/registry.json
+define demo_run
+@echo '$$ ansible-playbook -i $(DEMO)/inventory.ini $(1)'
+@$(ANSIBLE_ENV) $(BIN)/ansible-playbook -i $(DEMO)/inventory.ini $(1)
+endef
+
+# The hosts' /etc/postfix is there, as Postfix's package would leave it (the demo installs no package).
+demo: stage
+	rm -rf $(DEMO) && mkdir -p build && cp -R docs/examples/demo $(DEMO)
+	mkdir -p $(DEMO)/root/mail1/etc/postfix $(DEMO)/root/mail2/etc/postfix
+	$(WITH_SIMULATOR) --workdir $(DEMO) -- $(MAKE) --no-print-directory demo-playbooks
 
 demo-playbooks:
 	@echo "=== 1. create a user for each mail sender ==="
-	$(DEMO_RUN) docs/examples/provision_users.yml
+	$(call demo_run,docs/examples/provision_users.yml)
 	@echo "=== 2. raise the web servers' hourly limit: one edit each, shown as a diff ==="
-	$(DEMO_RUN) docs/examples/change_limits.yml -e web_hourly_limit=800 --diff
+	$(call demo_run,docs/examples/change_limits.yml -e web_hourly_limit=800 --diff)
 	@echo "=== 3. run both again: everything is in place, so nothing changes (changed=0) ==="
-	$(DEMO_RUN) docs/examples/provision_users.yml -e web_hourly_limit=800
-	$(DEMO_RUN) docs/examples/change_limits.yml -e web_hourly_limit=800
-	@echo "=== 4. the smtp_relay role for two mail senders, rendering Postfix config under build/demo/relay/ ==="
-	$(MAKE) --no-print-directory demo-relay
+	$(call demo_run,docs/examples/provision_users.yml -e web_hourly_limit=800)
+	$(call demo_run,docs/examples/change_limits.yml -e web_hourly_limit=800)
+	@echo "=== 4. the smtp_relay role: mail1 and mail2 relay through SendClean, each as its own user, and mail1's two senders as theirs ==="
+	$(call demo_run,docs/examples/smtp_relay.yml --diff)
+	@echo "=== 5. the role again: nothing changes (changed=0) ==="
+	$(call demo_run,docs/examples/smtp_relay.yml)
+	@echo "=== 6. what the demo made ==="
+	$(call demo_run,docs/examples/show_relay_users.yml)
+	@echo "Next: README.md \"Try it yourself\" (make simulator serves this account for your own commands),"
+	@echo "docs/guide.md (the modules) and docs/guide-smtp-relay.md (the role)."
 
-# The role renders into a directory per host here, so the demo needs neither root nor Postfix. mail1 also relays two
-# senders as SMTP users of their own (host_vars/mail1.yml).
-demo-relay:
-	rm -rf build/demo/relay && mkdir -p build/demo/relay/root/mail1/etc/postfix build/demo/relay/root/mail2/etc/postfix \
-		build/demo/relay/host_vars
-	printf '%s\n' 'smtp_relay_senders:' '  - {sender: orders@shop.example, hourly_limit: 200}' \
-		'  - {sender: "@news.example", total_limit: 50000, hourly_limit: 1000}' > build/demo/relay/host_vars/mail1.yml
-	printf '%s\n' '[mail_senders]' mail1 mail2 '[mail_senders:vars]' ansible_connection=local ansible_become=false \
-		"vault_sendclean_token=\"{{ lookup('ansible.builtin.env', 'SENDCLEAN_TOKEN') }}\"" \
-		"smtp_relay_config_root=\"{{ inventory_dir }}/root/{{ inventory_hostname }}\"" \
-		smtp_relay_manage_packages=false smtp_relay_manage_service=false smtp_relay_map_type=texthash > build/demo/relay/inventory.ini
-	$(ANSIBLE_ENV) $(BIN)/ansible-playbook -i build/demo/relay/inventory.ini docs/examples/smtp_relay.yml --diff
-	@echo "--- again: changed=0 ---"
-	$(ANSIBLE_ENV) $(BIN)/ansible-playbook -i build/demo/relay/inventory.ini docs/examples/smtp_relay.yml
-	cat build/demo/relay/root/mail1/etc/postfix/main.cf
-	@echo "--- mail1's sasl_passwd: one line per sender, then the relay's (passwords masked) ---"
-	sed 's/^\([^ ]* [^:]*\):.*/\1:********/' build/demo/relay/root/mail1/etc/postfix/sasl_passwd
-	@echo "--- the users the registry records, with their limits ---"
-	$(ANSIBLE_ENV) $(BIN)/ansible-playbook docs/examples/show_relay_users.yml -e relay_registry=$(CURDIR)/build/demo/relay/sendclean-registry.json
+# make demo under a check: every step passed, the reruns changed nothing, the summary matches the simulator's
+# account, no secret is in the output, and the work tree has nothing new outside ignored folders.
+demo-check: stage
+	$(BIN)/python tests/utils/check_demo.py --demo-dir $(DEMO) --log build/demo.log -- $(MAKE) --no-print-directory demo
+
+# Try it yourself (README): the simulator in the foreground until Ctrl-C, printing the exports for another shell.
+# Its account lives in build/try/ across restarts; the first start copies there what the last `make demo` left
+# (the account, the inventory with the registry and the rendered hosts).
+TRY := build/try
+
+simulator: venv
+	@if [ -e $(TRY) ]; then true; elif [ -e $(DEMO)/state.json ]; then \
+		cp -R $(DEMO) $(TRY) && rm -f $(TRY)/simulator.* && echo "# $(TRY)/ starts as a copy of what make demo left in $(DEMO)/"; \
+	else echo "# no make demo has run: the account in $(TRY)/ starts empty"; fi
+	@$(BIN)/python tests/simulator/harness.py serve --workdir $(TRY)
+
+# Try it yourself: build the collection's tarball and install it where ansible finds it with no setting (your
+# ~/.ansible/collections), or into INSTALL_COLLECTIONS_PATH.
+INSTALL_COLLECTIONS_PATH ?= $(HOME)/.ansible/collections
+
+install: package
+	$(BIN)/ansible-galaxy collection install --offline --force -p $(INSTALL_COLLECTIONS_PATH) $(TARBALL)
 
 # Speed and memory targets of the scale issue: figures on this machine, written to docs/benchmark-results.json.
 # A benchmark, not a test: it is never part of `make test`, and it exits 1 when a target is missed.
@@ -82,6 +103,7 @@ BENCH_FIGURES ?=
 BENCH_ROLE_SIZES ?= 20 100
 
 test: sanity units integration lint changelog-lint doc-check test-matrix docs-check ee-check package-check importer-check awx-check \
+	demo-check \
 	$(if $(filter 1,$(E2E)),test-platforms)
 
 sanity: stage

@@ -252,6 +252,8 @@ def run_command(args):
 def serve(args):
     """The 'serve' subcommand: run a simulator for manual use until Ctrl-C."""
     with start_from_args(args) as sim:
+        sys.stdout.write("# The SendClean simulator serves the account kept in %s. In the shell you run ansible from:\n"
+                         % os.path.abspath(args.workdir))
         sys.stdout.write(shell_exports(sim.environment()))
         sys.stdout.write("# log: %s; stop with Ctrl-C\n" % sim.log_path)
         sys.stdout.flush()
