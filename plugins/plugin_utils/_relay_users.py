@@ -1,0 +1,341 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The SendClean SMTP users of one host of the smtp_relay role: decided, ensured, recorded (private: no promise).
+
+A host holds one user per slot: its default user, and one per sender of smtp_relay_senders. Each slot is decided
+alone, in this order of trust:
+
+1. a user pinned by name (smtp_relay_smtp_user_name, default slot only);
+2. the user the host itself records for the slot: the host wins;
+3. the user the controller's registry records for the slot's key (a reimaged host gets its user back);
+4. a create the host marked pending for the slot before it was sent, recognised by its one-off limits among the
+   users nothing claims (see _reconcile.pending_adoption);
+5. a new user.
+
+A new user is made in three steps, so a run killed at any point leaves nothing that blocks the next: the host marks
+the create pending (one-off limits), addSmtp is sent with those limits, the host records the user and its password,
+and only then are the limits set to the wanted ones. Killed before the record, the next run adopts the user by its
+marker; killed after it, the next run finds the host's user and sets its limits. Two runs that raced on one slot:
+the first to record wins, the other disables the user it made and says so.
+"""
+
+from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, empty_result
+from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
+    OP_ADD, InputError, diff_of, limits_warning, pending_adoption, public_view,
+)
+
+DEFAULT_SLOT = 'default'
+ORIGIN_PINNED = 'pinned'
+ORIGIN_HOST = 'host'
+ORIGIN_REGISTRY = 'registry'
+ORIGIN_ADOPTED = 'adopted'
+ORIGIN_NEW = 'new'
+
+
+def slot_label(slot):
+    return 'this host' if slot == DEFAULT_SLOT else 'sender %s' % slot
+
+
+def slot_entries(settings, identity):
+    """What each slot of the host wants, from the role's settings and the host's record (``identity['users']``).
+
+    The default slot, one slot per sender; on a host that stays, the senders taken off the list are disabled (and
+    forgotten); on a decommissioned host, every slot's user is disabled.
+    """
+    held = dict((slot, dict(user, legacy=slot in identity.get('legacy', ())))
+                for slot, user in (identity.get('users') or {}).items())
+    present = settings['state'] == 'present'
+    senders = settings['senders'] if present else []
+    entries = [_entry(settings, held, DEFAULT_SLOT, settings['state'], settings['total_limit'], settings['hourly_limit'],
+                      settings['rotate_password'] and present, name=settings['smtp_user_name'])]
+    for sender in senders:
+        entries.append(_entry(settings, held, sender['sender'], 'present', sender.get('total_limit'),
+                              sender.get('hourly_limit'), settings['rotate_password'] or sender.get('rotate_password')))
+    wanted = set(entry['slot'] for entry in entries)
+    for slot in sorted(held):
+        if slot not in wanted and held[slot].get('name'):
+            entries.append(_entry(settings, held, slot, 'disabled', None, None, False))
+    return entries
+
+
+def _entry(settings, held, slot, state, total_limit, hourly_limit, rotate, name=None):
+    key = None if name else (settings['user_key'] if slot == DEFAULT_SLOT else '%s %s' % (settings['user_key'], slot))
+    return {
+        'slot': slot, 'key': key, 'name': name, 'state': state, 'total_limit': total_limit, 'hourly_limit': hourly_limit,
+        'new_user_limits': (total_limit or settings['new_user_total_limit'], hourly_limit or settings['new_user_hourly_limit']),
+        'rotate': bool(rotate), 'recreate_missing': settings['recreate_missing'],
+        'identity': held.get(slot) or {'name': None, 'has_password': False, 'pending': None},
+    }
+
+
+class Decision(object):
+    """What to do for one slot: ``spec`` for the Provisioner (None: nothing to ensure), ``create`` (a new user), or
+    ``error`` for that slot alone. ``origin`` says where the user came from; ``note`` what is worth telling."""
+
+    def __init__(self, spec=None, origin=None, error=None, note=None, create=False, extras=()):
+        self.spec = spec
+        self.origin = origin
+        self.error = error
+        self.note = note
+        self.create = create
+        self.extras = list(extras)
+
+
+def decide(entry, users, registry_name, claimed):
+    """The Decision for one slot, given the listed users (name -> user), the registry's name for the slot's key,
+    and the names claimed by hosts and the registry."""
+    identity = entry['identity']
+    if entry.get('name'):
+        return _existing(entry, users, entry['name'], ORIGIN_PINNED, 'smtp_relay_smtp_user_name pins SMTP user %r, '
+                         'which does not exist in the account' % entry['name'])
+    held = identity.get('name')
+    if held:
+        decision = _existing(entry, users, held, ORIGIN_HOST, 'this host holds SMTP user %r, which no longer exists in '
+                             'the account; set smtp_relay_recreate_missing=true to create a replacement' % held)
+        if registry_name and registry_name != held and decision.error is None:
+            decision.note = ('the registry recorded %s for key %r, but the host holds %s: the host wins and the '
+                             'registry is updated' % (registry_name, entry['key'], held))
+        return decision
+    if registry_name:
+        return _existing(entry, users, registry_name, ORIGIN_REGISTRY, 'the registry records SMTP user %r for key %r, '
+                         'which no longer exists in the account; set smtp_relay_recreate_missing=true to create a '
+                         'replacement' % (registry_name, entry['key']))
+    if entry['state'] != 'present':
+        return Decision()  # never provisioned: nothing to disable
+    pending = identity.get('pending')
+    if pending:
+        adopted, extras = pending_adoption(users.values(), (pending['total_limit'], pending['hourly_limit']), claimed)
+        if adopted:
+            return Decision(existing_spec(entry, adopted['name'], has_password=False, new_user=True), ORIGIN_ADOPTED,
+                            note='adopted %s, the user an earlier run created for %s but never recorded'
+                                 % (adopted['name'], slot_label(entry['slot'])), extras=extras)
+    return Decision(existing_spec(entry, None, has_password=False, new_user=True), ORIGIN_NEW, create=True)
+
+
+def _existing(entry, users, name, origin, missing):
+    if name in users:
+        has_password = entry['identity'].get('name') == name and entry['identity'].get('has_password', False)
+        return Decision(existing_spec(entry, name, has_password), origin)
+    if entry['state'] != 'present':
+        return Decision(origin=origin)  # nothing left to disable
+    if entry['recreate_missing'] and origin != ORIGIN_PINNED:
+        return Decision(existing_spec(entry, None, has_password=False, new_user=True), ORIGIN_NEW, create=True,
+                        note='%s is gone from the account: a replacement is created' % name)
+    return Decision(error=missing)
+
+
+def existing_spec(entry, name, has_password, new_user=False):
+    """The Provisioner spec of the slot's user ``name``: the inventory's limits (a new or adopted user: the new-user
+    limits otherwise), enabled; a new password when the host has none for it or rotation is asked."""
+    present = entry['state'] == 'present'
+    defaults = entry['new_user_limits'] if new_user else (None, None)
+    total_limit = (entry['total_limit'] or defaults[0]) if present else None
+    hourly_limit = (entry['hourly_limit'] or defaults[1]) if present else None
+    return {
+        'name': name, 'key': None, 'state': entry['state'], 'enabled': True if present else None,
+        'total_limit': total_limit, 'hourly_limit': hourly_limit,
+        # The listed password is never used: a host without credentials for its user gets a new password.
+        'reset_password': present and (entry['rotate'] or not has_password),
+        'return_password': False, 'recreate_missing': False,
+    }
+
+
+def unclaimed_users(users, claimed):
+    """The enabled users of the account that no host and no registry claims, as name and limits (no password)."""
+    return [{'name': user['name'], 'total_limit': user['total_limit'], 'hourly_limit': user['hourly_limit']}
+            for user in users if user['name'] not in claimed and user['enabled']]
+
+
+class HostUsers(object):
+    """Ensures the slots of one host against the provisioner's snapshot of the account.
+
+    ``write_record(**changes)`` writes the host's record (the arguments of the sendclean_relay_record module) and
+    returns its result; ``registry`` is a Registry or None. Passwords stay in this object and in what it hands to
+    ``write_record``: ``results`` and ``diff`` never hold one.
+    """
+
+    def __init__(self, provisioner, registry, write_record):
+        self.provisioner = provisioner
+        self.registry = registry
+        self.write_record = write_record
+        self.check_mode = provisioner.check_mode
+        self.results = {}
+        self.notes = []
+
+    def ensure(self, entries, claimed):
+        """Decide and ensure every slot; returns the names this host now claims."""
+        records = self.registry.records if self.registry is not None else {}
+        decisions = {}
+        for entry in entries:
+            decision = decide(entry, self.provisioner.users, records.get(entry['key']) if entry['key'] else None, claimed)
+            decisions[entry['slot']] = decision
+            claimed.update(name for name in ((decision.spec or {}).get('name'), entry['identity'].get('name')) if name)
+            self.results[entry['slot']] = dict(empty_result(), origin=decision.origin, failed=bool(decision.error),
+                                               msg=decision.error, state=entry['state'])
+            if decision.note:
+                self.notes.append(decision.note)
+            if decision.extras:
+                self.notes.append('disabled %s: made by a run that raced for %s, besides the user adopted' % (
+                    ', '.join(self.provisioner.disable_extras(decision.extras, slot_label(entry['slot']))),
+                    slot_label(entry['slot'])))
+        by_slot = dict((entry['slot'], entry) for entry in entries)
+        creates = [slot for slot, decision in decisions.items() if decision.create and not decision.error]
+        markers = self._mark(creates, by_slot)
+        passwords = {}
+        for slot, decision in decisions.items():
+            if decision.spec is not None and not decision.error:
+                self._apply(slot, self._first_step(decision, markers.get(slot)), passwords)
+        self._record(by_slot, decisions, passwords)
+        for slot, decision in decisions.items():
+            if self._held_from_marker(decision) and not self.results[slot]['failed'] and not self.check_mode:
+                # Only now that the host holds the user do its limits leave the marker's one-off values.
+                name = self.results[slot]['smtp_user']['name']
+                self._apply(slot, Decision(dict(decision.spec, name=name, reset_password=False)), passwords)
+        return claimed
+
+    @staticmethod
+    def _held_from_marker(decision):
+        """Whether the slot's user carries a marker's limits until the host records it (created, or adopted)."""
+        return decision.create or decision.origin == ORIGIN_ADOPTED
+
+    def _first_step(self, decision, marker):
+        """What to apply before the host records the user: all of it, except for a user that carries a marker's
+        limits - its create (or, adopted, a new password) alone, so the marker finds it until the record does."""
+        if not self._held_from_marker(decision) or self.check_mode:
+            return decision if not decision.create else Decision(decision.spec, create=True, origin=decision.origin)
+        if decision.create:
+            return Decision(dict(decision.spec, create_limits=(marker['total_limit'], marker['hourly_limit'])),
+                            create=True, origin=decision.origin)
+        return Decision(dict(decision.spec, total_limit=None, hourly_limit=None, enabled=None), origin=decision.origin)
+
+    def _mark(self, creates, by_slot):
+        if not creates or self.check_mode:
+            return {}
+        return self.write_record(mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates))['markers']
+
+    def _apply(self, slot, decision, passwords):
+        result = self.results[slot]
+        try:
+            applied = self._create(decision.spec) if decision.create else self.provisioner.apply(decision.spec)
+        except (ProvisionError, InputError) as exc:
+            outcome_unknown = (getattr(exc, 'result', {}).get('api_error') or {}).get('outcome_unknown', True)
+            result.update(failed=True, msg=str(exc), create_unsettled=decision.create and outcome_unknown)
+            return
+        password = applied.pop('smtp_password', None)
+        if password:
+            passwords[slot] = password
+        diff = applied.pop('diff', None) or {}
+        first = result.get('diff')
+        result.update(applied, operations=result['operations'] + applied['operations'],
+                      changed=result['changed'] or applied['changed'],
+                      password_changed=result['password_changed'] or applied['password_changed'],
+                      adopted=result['adopted'] or applied['adopted'] or decision.origin == ORIGIN_ADOPTED,
+                      diff={'before': diff.get('before') if first is None else first['before'],
+                            'after': diff.get('after')})
+
+    def _create(self, spec):
+        """addSmtp with the marker's one-off limits (check mode sends nothing: the result predicts the user)."""
+        after = public_view(dict(status='Enable', name=None, total_limit=spec['total_limit'],
+                                 hourly_limit=spec['hourly_limit']))
+        result = dict(empty_result(), changed=True, password_changed=True, diff=diff_of(None, after), smtp_user=after)
+        if self.check_mode:
+            result['operations'].append(OP_ADD)
+            return result
+        user = self.provisioner.create(spec['create_limits'], result)
+        result['smtp_user'] = dict(after, name=user['name'])
+        result['diff'] = diff_of(None, result['smtp_user'])
+        # A create settled by listing again may come without a password: a reset gives the host one.
+        result['smtp_password'] = user.get('password') or self.provisioner.reset(user['name'], None, result)
+        return result
+
+    def _record(self, by_slot, decisions, passwords):
+        """One write of the host's record: the users it got, the senders it forgets, the passwords it drops."""
+        names, expected, new_passwords, forget, drop = {}, {}, {}, [], []
+        for slot, result in self.results.items():
+            entry, name = by_slot[slot], (result['smtp_user'] or {}).get('name')
+            identity = entry['identity']
+            if entry['state'] == 'disabled':
+                if slot != DEFAULT_SLOT and by_slot[DEFAULT_SLOT]['state'] == 'present':
+                    forget.append(slot)
+                elif identity.get('has_password'):
+                    drop.append(slot)
+                continue
+            if result['failed'] or not name:
+                continue
+            password = passwords.get(slot)
+            if name != identity.get('name') or password or identity.get('legacy'):
+                names[slot], expected[slot] = name, identity.get('name')
+                if password:
+                    new_passwords[slot] = password
+        if self.registry is not None and not self.check_mode:
+            self._register(by_slot)
+        if self.check_mode or not (names or forget or drop):
+            return
+        written = self.write_record(names=names, passwords=new_passwords, expected=expected, forget=forget,
+                                    drop_passwords=drop)
+        for slot, held in written['conflicts'].items():
+            self._lost_race(slot, names[slot], held, decisions[slot])
+
+    def _register(self, by_slot):
+        with self.registry.locked():
+            for slot, result in self.results.items():
+                name, key = (result['smtp_user'] or {}).get('name'), by_slot[slot]['key']
+                if name and key and not result['failed'] and by_slot[slot]['state'] == 'present':
+                    self.registry.record(key, name)
+
+    def _lost_race(self, slot, ours, held, decision):
+        """Another run recorded ``held`` for the slot first: the user this run made is disabled, the host keeps its."""
+        result = self.results[slot]
+        if decision.create or decision.origin == ORIGIN_ADOPTED:
+            self.provisioner.apply({'name': ours, 'key': None, 'state': 'disabled', 'enabled': None,
+                                    'total_limit': None, 'hourly_limit': None, 'reset_password': False,
+                                    'return_password': False, 'recreate_missing': False})
+            self.notes.append('disabled %s: another run recorded %s for %s first' % (ours, held, slot_label(slot)))
+        decision.create = False
+        result['smtp_user'] = public_view(self.provisioner.find(held)) or dict(result['smtp_user'], name=held)
+
+
+def summary(results):
+    """One secret-free line per slot that changed: the user and what changed."""
+    lines = []
+    for slot, result in results.items():
+        user = result['smtp_user'] or {}
+        name = user.get('name') or '(a new user)'
+        if result['failed']:
+            lines.append('%s of %s: FAILED: %s' % (name, slot_label(slot), result['msg']))
+            continue
+        changes = changes_of(result)
+        if changes:
+            lines.append('%s (%s): %s' % (name, slot_label(slot), ', '.join(changes)))
+    return lines
+
+
+def changes_of(result):
+    """What changed for one slot, in words: created, adopted, limits, enabled/disabled, password rotated."""
+    if not result['changed'] and not result['password_changed']:
+        return []
+    diff = result.get('diff') or {}
+    before, after = diff.get('before') or {}, diff.get('after') or {}
+    if not before:
+        return ['adopted' if result.get('adopted') or result.get('origin') == ORIGIN_ADOPTED else 'created',
+                'limits total %s, hourly %s' % (after.get('total_limit'), after.get('hourly_limit'))]
+    changes = ['%s %s -> %s' % (field.replace('_limit', ' limit'), before.get(field), after.get(field))
+               for field in ('total_limit', 'hourly_limit') if before.get(field) != after.get(field)]
+    if before.get('enabled') != after.get('enabled'):
+        changes.append('enabled' if after.get('enabled') else 'disabled')
+    if result['password_changed']:
+        changes.append('password rotated')
+    return changes
+
+
+def limits_warnings(entries):
+    """The warnings about limits that can never apply (hourly above total), one per slot."""
+    warnings = []
+    for entry in entries:
+        warning = limits_warning(entry['total_limit'], entry['hourly_limit'])
+        if warning:
+            warnings.append('the SMTP user of %s: %s' % (slot_label(entry['slot']), warning))
+    return warnings
