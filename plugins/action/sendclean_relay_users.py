@@ -50,8 +50,10 @@ class ActionModule(ActionBase):
         warnings = []
         try:
             result.update(self._ensure(task_vars, warnings.append))
-        except (AnsibleActionFail, TaskFailure, SendCleanError) as exc:
-            result.update(failed=True, msg=getattr(exc, 'message', None) or str(exc))
+        except AnsibleActionFail as exc:  # the input, or the host's record: the message says which
+            result.update(failed=True, msg=exc.message)
+        except (TaskFailure, SendCleanError) as exc:
+            result.update(failed=True, msg='The SendClean SMTP users of this host could not be ensured: %s' % exc)
         if warnings:
             result['warnings'] = warnings
         return result
