@@ -24,7 +24,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._module import (
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, read
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
     HostUsers, limits_warnings, slot_entries, slot_label, summary,
 )
@@ -61,8 +61,7 @@ class ActionModule(ActionBase):
     def _ensure(self, task_vars, warn):
         dummy, params = self.validate_argument_spec(argument_spec=USERS_ARGUMENT_SPEC)
         facts = params['host']
-        os_family = (task_vars.get('ansible_facts') or {}).get('os_family')
-        settings, problems = check(read(task_vars, self._templar), os_family)
+        settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts))
         params = endpoint_from_environment(params)
         problems += connection_errors(params)
         if not HAS_REQUESTS:  # the requests are made here, with the controller's Python
