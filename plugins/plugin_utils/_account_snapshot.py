@@ -71,4 +71,5 @@ class AccountSnapshot(object):
 
 
 def _without_password(user):
-    return dict((field, user.get(field)) for field in USER_FIELDS)
+    """A user as _client.parse_user gives it (the Provisioner reads its ``password``), with none."""
+    return dict(((field, user.get(field)) for field in USER_FIELDS), password=None)
