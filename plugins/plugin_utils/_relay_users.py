@@ -22,6 +22,7 @@ marker; killed after it, the next run finds the host's user and sets its limits.
 the first to record wins, the other disables the user it made and says so.
 """
 
+from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, empty_result
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
     OP_ADD, InputError, diff_of, limits_warning, pending_adoption, public_view,
@@ -220,8 +221,10 @@ class HostUsers(object):
         result = self.results[slot]
         try:
             applied = self._create(decision.spec) if decision.create else self.provisioner.apply(decision.spec)
-        except (ProvisionError, InputError) as exc:
-            outcome_unknown = (getattr(exc, 'result', {}).get('api_error') or {}).get('outcome_unknown', True)
+        except (ProvisionError, InputError, SendCleanError) as exc:
+            # A create's own calls (addSmtp, and the reset of a user it adopted) raise the client's error as it is.
+            api_error = exc.as_dict() if isinstance(exc, SendCleanError) else exc.result.get('api_error')
+            outcome_unknown = (api_error or {}).get('outcome_unknown', True)
             result.update(failed=True, msg=str(exc), create_unsettled=decision.create and outcome_unknown)
             return
         password = applied.pop('smtp_password', None)
