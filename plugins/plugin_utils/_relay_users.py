@@ -170,10 +170,12 @@ class HostUsers(object):
         """Decide and ensure every slot; returns the names this host now claims."""
         records = self.registry.records if self.registry is not None else {}
         decisions = {}
+        # What the host holds or pins is claimed before any slot is decided: a slot never adopts a later slot's user.
+        claimed.update(name for entry in entries for name in (entry['name'], entry['identity'].get('name')) if name)
         for entry in entries:
             decision = decide(entry, self.provisioner.users, records.get(entry['key']) if entry['key'] else None, claimed)
             decisions[entry['slot']] = decision
-            claimed.update(name for name in ((decision.spec or {}).get('name'), entry['identity'].get('name')) if name)
+            claimed.update(name for name in ((decision.spec or {}).get('name'),) if name)
             self.results[entry['slot']] = dict(empty_result(), origin=decision.origin, failed=bool(decision.error),
                                                msg=decision.error, state=entry['state'])
             if decision.note:
@@ -195,6 +197,9 @@ class HostUsers(object):
                 # Only now that the host holds the user do its limits leave the marker's one-off values.
                 name = self.results[slot]['smtp_user']['name']
                 self._apply(slot, Decision(dict(decision.spec, name=name, reset_password=False)), passwords)
+        # The users created here: claimed too, or the batch's report would name them unclaimed (and disable them).
+        claimed.update(name for name in ((result['smtp_user'] or {}).get('name') for result in self.results.values())
+                       if name)
         return claimed
 
     @staticmethod
