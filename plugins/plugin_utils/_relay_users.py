@@ -266,6 +266,8 @@ class HostUsers(object):
             entry, name = by_slot[slot], (result['smtp_user'] or {}).get('name')
             identity = entry['identity']
             if entry['state'] == 'disabled':
+                if result['failed']:
+                    continue  # its user may still be enabled: the host keeps it, and the next run disables it
                 if slot != DEFAULT_SLOT and by_slot[DEFAULT_SLOT]['state'] == 'present':
                     forget.append(slot)
                 elif identity.get('has_password'):
