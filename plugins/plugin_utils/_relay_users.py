@@ -342,10 +342,15 @@ def changes_of(result):
 
 
 def limits_warnings(entries):
-    """The warnings about limits that can never apply (hourly above total), one per slot."""
+    """The warnings about limits that can never apply (hourly above total), one per slot: the inventory's, and for a
+    slot that holds no user yet the limits its new user gets (a sender's total limit under the new-user hourly one)."""
     warnings = []
     for entry in entries:
-        warning = limits_warning(entry['total_limit'], entry['hourly_limit'])
+        if entry['state'] != 'present':
+            continue
+        new_user = not entry['name'] and not entry['identity'].get('name')
+        limits = entry['new_user_limits'] if new_user else (entry['total_limit'], entry['hourly_limit'])
+        warning = limits_warning(*limits)
         if warning:
             warnings.append('the SMTP user of %s: %s' % (slot_label(entry['slot']), warning))
     return warnings
