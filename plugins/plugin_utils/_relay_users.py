@@ -119,13 +119,20 @@ def decide(entry, users, registry_name, claimed):
 def _existing(entry, users, name, origin, missing):
     if name in users:
         has_password = entry['identity'].get('name') == name and entry['identity'].get('has_password', False)
-        return Decision(existing_spec(entry, name, has_password), origin)
+        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('pending'), users[name])
+        return Decision(existing_spec(entry, name, has_password, new_user), origin)
     if entry['state'] != 'present':
         return Decision(origin=origin)  # nothing left to disable
     if entry['recreate_missing'] and origin != ORIGIN_PINNED:
         return Decision(existing_spec(entry, None, has_password=False, new_user=True), ORIGIN_NEW, create=True,
                         note='%s is gone from the account: a replacement is created' % name)
     return Decision(error=missing)
+
+
+def _at_marker(marker, user):
+    """Whether the host's user still has the one-off limits of the create that made it: the run that created it was
+    killed, or its limits edit failed, after the host recorded it. It gets the limits of a new user."""
+    return bool(marker) and (user['total_limit'], user['hourly_limit']) == (marker['total_limit'], marker['hourly_limit'])
 
 
 def existing_spec(entry, name, has_password, new_user=False):
