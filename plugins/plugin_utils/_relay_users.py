@@ -199,6 +199,8 @@ class HostUsers(object):
             if decision.spec is not None and not decision.error:
                 self._apply(slot, self._first_step(decision, markers.get(slot)), passwords)
         self._record(by_slot, decisions, passwords)
+        if self.registry is not None and not self.check_mode:
+            self._register(by_slot)  # what the host holds now, a raced slot's included
         for slot, decision in decisions.items():
             if self._held_from_marker(decision) and not self.results[slot]['failed'] and not self.check_mode:
                 # Only now that the host holds the user do its limits leave the marker's one-off values.
@@ -287,8 +289,6 @@ class HostUsers(object):
                 names[slot], expected[slot] = name, identity.get('name')
                 if password:
                     new_passwords[slot] = password
-        if self.registry is not None and not self.check_mode:
-            self._register(by_slot)
         if self.check_mode or not (names or forget or drop):
             return
         written = self.write_record(names=names, passwords=new_passwords, expected=expected, forget=forget,
