@@ -155,6 +155,9 @@ def settle(record, users, expected, forget, drop_passwords, now):
     slot to the name the run found when it started (None: none). A slot whose record changed since names another
     user: the first writer wins, and the caller disables its own user. ``forget`` drops slots (senders taken off the
     list), ``drop_passwords`` removes the passwords of slots whose users are disabled (decommission).
+
+    A recorded slot keeps its marker: its new user carries the marker's limits until the run sets the wanted ones,
+    and a run killed in between (or whose edit failed) leaves the next run only the marker to tell that it must.
     """
     conflicts = {}
     for slot, user in users.items():
@@ -168,7 +171,6 @@ def settle(record, users, expected, forget, drop_passwords, now):
         if user.get('password'):
             entry.update(password=user['password'], issued=int(now))
         record.users[slot] = {'name': entry['name'], 'password': entry.get('password'), 'issued': entry.get('issued')}
-        record.pending.pop(slot, None)
     for slot in forget:
         record.users.pop(slot, None)
         record.pending.pop(slot, None)

@@ -162,6 +162,9 @@ class Provisioner(object):
         if edit:
             result['operations'].append(OP_EDIT)
             self.client.edit_user(current['name'], **edit)
+            # The snapshot shows the user as it is now, to later specs and to whoever shares the listing.
+            edited = dict(current, **edit)
+            self.users[current['name']] = dict(edited, enabled=edited['status'] == STATUS_ENABLE)
         if OP_RESET in plan_.operations or (OP_ADD in plan_.operations and result['smtp_password'] is None):
             result['smtp_password'] = self.reset(current['name'], current['password'], result)
 

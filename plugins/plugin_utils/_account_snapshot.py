@@ -35,6 +35,7 @@ class AccountSnapshot(object):
     def __init__(self, directory, key):
         self._store = JsonStore(os.path.join(directory, 'sendclean-account-%s.json' % key), KIND)
         self.listed = False
+        self._seen = {}
 
     def users(self, list_users):
         """{name: user} (no password) and the names hosts claimed so far, listing with ``list_users`` if needed."""
@@ -45,13 +46,17 @@ class AccountSnapshot(object):
                            'claimed': []}
                 self._store.write(content)
                 self.listed = True
+        self._seen = dict((name, dict(user)) for name, user in content['users'].items())
         return content['users'], set(content['claimed'])
 
     def merge(self, host, users, claimed):
-        """Add this host's view of the users it wrote and the names it claims to the shared listing."""
+        """Add to the shared listing the users this host changed (or made) since it got it, and the names it claims.
+        The others are left as they are there: another host may have changed them since."""
+        changed = dict((name, _without_password(user)) for name, user in users.items()
+                       if _without_password(user) != self._seen.get(name))
         with self._store.locked():
             content = self._store.load() or {'users': {}, 'claimed': []}
-            content['users'].update((name, _without_password(user)) for name, user in users.items())
+            content['users'].update(changed)
             content['claimed'] = sorted(set(content['claimed']) | set(claimed))
             content['hosts'] = sorted(set(content.get('hosts', [])) | set([host]))
             self._store.write(content)

@@ -119,13 +119,20 @@ def decide(entry, users, registry_name, claimed):
 def _existing(entry, users, name, origin, missing):
     if name in users:
         has_password = entry['identity'].get('name') == name and entry['identity'].get('has_password', False)
-        return Decision(existing_spec(entry, name, has_password), origin)
+        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('pending'), users[name])
+        return Decision(existing_spec(entry, name, has_password, new_user), origin)
     if entry['state'] != 'present':
         return Decision(origin=origin)  # nothing left to disable
     if entry['recreate_missing'] and origin != ORIGIN_PINNED:
         return Decision(existing_spec(entry, None, has_password=False, new_user=True), ORIGIN_NEW, create=True,
                         note='%s is gone from the account: a replacement is created' % name)
     return Decision(error=missing)
+
+
+def _at_marker(marker, user):
+    """Whether the host's user still has the one-off limits of the create that made it: the run that created it was
+    killed, or its limits edit failed, after the host recorded it. It gets the limits of a new user."""
+    return bool(marker) and (user['total_limit'], user['hourly_limit']) == (marker['total_limit'], marker['hourly_limit'])
 
 
 def existing_spec(entry, name, has_password, new_user=False):
@@ -170,10 +177,12 @@ class HostUsers(object):
         """Decide and ensure every slot; returns the names this host now claims."""
         records = self.registry.records if self.registry is not None else {}
         decisions = {}
+        # What the host holds or pins is claimed before any slot is decided: a slot never adopts a later slot's user.
+        claimed.update(name for entry in entries for name in (entry['name'], entry['identity'].get('name')) if name)
         for entry in entries:
             decision = decide(entry, self.provisioner.users, records.get(entry['key']) if entry['key'] else None, claimed)
             decisions[entry['slot']] = decision
-            claimed.update(name for name in ((decision.spec or {}).get('name'), entry['identity'].get('name')) if name)
+            claimed.update(name for name in ((decision.spec or {}).get('name'),) if name)
             self.results[entry['slot']] = dict(empty_result(), origin=decision.origin, failed=bool(decision.error),
                                                msg=decision.error, state=entry['state'])
             if decision.note:
@@ -190,11 +199,16 @@ class HostUsers(object):
             if decision.spec is not None and not decision.error:
                 self._apply(slot, self._first_step(decision, markers.get(slot)), passwords)
         self._record(by_slot, decisions, passwords)
+        if self.registry is not None and not self.check_mode:
+            self._register(by_slot)  # what the host holds now, a raced slot's included
         for slot, decision in decisions.items():
             if self._held_from_marker(decision) and not self.results[slot]['failed'] and not self.check_mode:
                 # Only now that the host holds the user do its limits leave the marker's one-off values.
                 name = self.results[slot]['smtp_user']['name']
                 self._apply(slot, Decision(dict(decision.spec, name=name, reset_password=False)), passwords)
+        # The users created here: claimed too, or the batch's report would name them unclaimed (and disable them).
+        claimed.update(name for name in ((result['smtp_user'] or {}).get('name') for result in self.results.values())
+                       if name)
         return claimed
 
     @staticmethod
@@ -261,6 +275,8 @@ class HostUsers(object):
             entry, name = by_slot[slot], (result['smtp_user'] or {}).get('name')
             identity = entry['identity']
             if entry['state'] == 'disabled':
+                if result['failed']:
+                    continue  # its user may still be enabled: the host keeps it, and the next run disables it
                 if slot != DEFAULT_SLOT and by_slot[DEFAULT_SLOT]['state'] == 'present':
                     forget.append(slot)
                 elif identity.get('has_password'):
@@ -273,8 +289,6 @@ class HostUsers(object):
                 names[slot], expected[slot] = name, identity.get('name')
                 if password:
                     new_passwords[slot] = password
-        if self.registry is not None and not self.check_mode:
-            self._register(by_slot)
         if self.check_mode or not (names or forget or drop):
             return
         written = self.write_record(names=names, passwords=new_passwords, expected=expected, forget=forget,
@@ -335,10 +349,15 @@ def changes_of(result):
 
 
 def limits_warnings(entries):
-    """The warnings about limits that can never apply (hourly above total), one per slot."""
+    """The warnings about limits that can never apply (hourly above total), one per slot: the inventory's, and for a
+    slot that holds no user yet the limits its new user gets (a sender's total limit under the new-user hourly one)."""
     warnings = []
     for entry in entries:
-        warning = limits_warning(entry['total_limit'], entry['hourly_limit'])
+        if entry['state'] != 'present':
+            continue
+        new_user = not entry['name'] and not entry['identity'].get('name')
+        limits = entry['new_user_limits'] if new_user else (entry['total_limit'], entry['hourly_limit'])
+        warning = limits_warning(*limits)
         if warning:
             warnings.append('the SMTP user of %s: %s' % (slot_label(entry['slot']), warning))
     return warnings
