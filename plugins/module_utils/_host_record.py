@@ -11,6 +11,7 @@ the Postfix SASL password file, one line per slot.
 """
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -18,6 +19,10 @@ import random
 import tempfile
 import time
 import uuid
+
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import parse as parse_sasl_passwd
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import read as read_sasl_passwd
 
 FORMAT_VERSION = 1
 DEFAULT_SLOT = 'default'
@@ -50,6 +55,10 @@ class HostRecord(object):
         finally:
             os.close(lock_fd)
 
+    def read(self):
+        """The record as version 2 reads it (see RecordContent); raises StoreError when it is corrupt."""
+        return _read_record(self.path)
+
     def _load(self):
         try:
             with open(self.path) as handle:
@@ -78,15 +87,8 @@ class HostRecord(object):
 
 def read_credentials(path):
     """{lookup key: (user, password)} of a Postfix SASL password file, whose lines are ``key user:password``."""
-    credentials = {}
-    if not path or not os.path.exists(path):
-        return credentials
-    with open(path) as handle:
-        for line in handle:
-            fields = line.split(None, 1)
-            if len(fields) == 2 and ':' in fields[1] and not line.startswith('#'):
-                credentials[fields[0]] = tuple(fields[1].strip().split(':', 1))
-    return credentials
+    text = read_sasl_passwd(path) if path else None
+    return parse_sasl_passwd(text) if text else {}
 
 
 def held_user(record, slot, credentials):
@@ -152,3 +154,65 @@ def settle(record, names, unsettled, forget, run):
             else:
                 del record.pending[slot]
     return json.dumps([record.users, record.pending], sort_keys=True) != before
+
+
+# --- version 2 (the passwords in the record): what the relay's host modules read. The lead's branch i19-users
+# replaces this file; these are its names and results, so that sendclean_relay_facts and
+# sendclean_relay_credentials run before it lands. ---
+
+class StoreError(TaskFailure):
+    """The record cannot be read, or is not what the collection writes; the message names the file and the fix."""
+
+
+class RecordContent(object):
+    """A record as read: ``users`` {slot: {name, password, issued}} and ``pending`` {slot: marker}."""
+
+    def __init__(self, users, pending):
+        self.users = users
+        self.pending = pending
+
+
+def _read_record(path):
+    """The record at ``path`` (versions 1 and 2); empty when it does not exist."""
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return RecordContent({}, {})
+        raise StoreError('cannot read the SMTP user record %s: %s' % (path, exc.strerror))
+    except ValueError as exc:
+        raise StoreError('the SMTP user record %s is not valid JSON (%s): restore it from a backup, or remove it to '
+                         'start again' % (path, exc))
+    if not isinstance(data, dict) or not isinstance(data.get('users', {}), dict) \
+            or not isinstance(data.get('pending', {}), dict):
+        raise StoreError('the SMTP user record %s is not a sendclean.mta record: restore it from a backup, or remove it '
+                         'to start again' % path)
+    users = {}
+    for slot, user in data.get('users', {}).items():
+        user = {'name': user} if isinstance(user, str) else user  # version 1: the name alone
+        users[slot] = {'name': user.get('name'), 'password': user.get('password'), 'issued': user.get('issued')}
+    return RecordContent(users, dict(data.get('pending') or {}))
+
+
+def credentials_of(record):
+    """{slot: (name, password)} of the slots whose user has a password on the host."""
+    return dict((slot, (user['name'], user['password'])) for slot, user in record.users.items()
+                if user.get('name') and user.get('password'))
+
+
+def identity_facts(record_path, credentials_path):
+    """What the host holds, without a password: {path, users: {slot: {name, has_password, pending}}}. A version 1
+    record's users have the password of their sasl_passwd line."""
+    record = HostRecord(record_path).read()
+    legacy = read_credentials(credentials_path)
+    legacy_passwords = dict(legacy.values())
+    relay_users = [user for key, (user, dummy) in sorted(legacy.items()) if '@' not in key]
+    users = {}
+    for slot in set(record.users) | set(record.pending) | set([DEFAULT_SLOT] if relay_users else []):
+        name = (record.users.get(slot) or {}).get('name') or (relay_users[0] if slot == DEFAULT_SLOT and relay_users else None)
+        users[slot] = {'name': name,
+                       'has_password': bool((record.users.get(slot) or {}).get('password') or legacy_passwords.get(name)),
+                       'pending': record.pending.get(slot)}
+    return {'path': record_path, 'users': dict((slot, user) for slot, user in users.items()
+                                               if user['name'] or user['pending'])}
