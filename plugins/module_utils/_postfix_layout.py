@@ -54,6 +54,10 @@ OS_FAMILIES = {
 }
 
 
+# What the host's facts report on: the packages of every family, since the family may not be known before the read.
+ALL_PACKAGES = ['postfix', 'libsasl2-modules', 'cyrus-sasl-plain', 'ca-certificates']
+
+
 def under(root, relative):
     """The path of ``relative`` (a path of this layout) under the configuration root ``root``."""
     return root.rstrip('/') + '/' + relative

@@ -6,84 +6,63 @@
 """The smtp_relay role's variables: read from a task's variables with a real Templar, then checked and normalized.
 Every wrong value gives a message that names the variable and the value."""
 
-import os
-
 import pytest
-import yaml
 
 from ansible.errors import AnsibleError
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import (
     NAMES, PREFIX, SENDER_OPTIONS, Problems, check, os_family_of, read,
 )
 
-ROLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), *(['..'] * 4 + ['roles', 'smtp_relay']))
+@pytest.fixture
+def read_vars(relay_task_vars):
+    """read() of the role's variables on web1, with ``overrides``."""
+    def read_them(**overrides):
+        return read(relay_task_vars(**overrides), Templar(loader=DataLoader(), variables={}))
+    return read_them
 
 
-def role_file(*path):
-    with open(os.path.join(ROLE, *path)) as handle:
-        return yaml.safe_load(handle)
-
-
-def trusted(value):
-    """A value as Ansible loads it from the role's files or an inventory: its strings may be templates."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    if isinstance(value, dict):
-        return dict((key, trusted(item)) for key, item in value.items())
-    return value
-
-
-def task_vars(**overrides):
-    """The variables of a task of the role on host web1: the role's defaults, an inventory directory, overrides."""
-    variables = dict(role_file('defaults', 'main.yml'), inventory_hostname='web1', inventory_dir='/srv/inventory',
-                     playbook_dir='/srv/playbooks', smtp_relay_app_domain='us1-mta1.sendclean.net')
-    variables.update(overrides)
-    return trusted(variables)
-
-
-def read_vars(**overrides):
-    variables = task_vars(**overrides)
-    return read(variables, Templar(loader=DataLoader(), variables={}))
-
-
-def checked(os_family='Debian', **values):
+@pytest.fixture
+def checked(read_vars):
     """check() of the role's defaults (as read) changed by ``values`` (names without the prefix)."""
-    raw = read_vars()
-    raw.update(values)
-    return check(raw, os_family)
+    def check_them(os_family='Debian', **values):
+        raw = read_vars()
+        raw.update(values)
+        return check(raw, os_family)
+    return check_them
 
 
-def problems_of(**values):
-    return checked(**values)[1]
+@pytest.fixture
+def problems_of(checked):
+    def problems(**values):
+        return checked(**values)[1]
+    return problems
 
 
 # --- the names ---
 
-def test_the_names_are_the_options_of_the_argument_spec():
-    options = role_file('meta', 'argument_specs.yml')['argument_specs']['main']['options']
+def test_the_names_are_the_options_of_the_argument_spec(relay_role_file):
+    options = relay_role_file('meta', 'argument_specs.yml')['argument_specs']['main']['options']
     assert all(option.startswith(PREFIX) for option in options)
     assert sorted(NAMES) == sorted(option[len(PREFIX):] for option in options)
     assert len(set(NAMES)) == len(NAMES)
 
 
-def test_the_sender_options_are_those_of_the_argument_spec():
-    options = role_file('meta', 'argument_specs.yml')['argument_specs']['main']['options']
+def test_the_sender_options_are_those_of_the_argument_spec(relay_role_file):
+    options = relay_role_file('meta', 'argument_specs.yml')['argument_specs']['main']['options']
     assert [name for name, dummy in SENDER_OPTIONS] == list(options['smtp_relay_senders']['options'])
 
 
-def test_every_default_is_read():
-    defaults = role_file('defaults', 'main.yml')
+def test_every_default_is_read(relay_role_file):
+    defaults = relay_role_file('defaults', 'main.yml')
     assert set(PREFIX + name for name in NAMES) <= set(defaults)
 
 
 # --- read ---
 
-def test_read_templates_the_defaults_with_the_task_variables():
+def test_read_templates_the_defaults_with_the_task_variables(read_vars):
     raw = read_vars()
     assert sorted(raw) == sorted(NAMES)
     assert raw['user_key'] == 'web1'
@@ -92,27 +71,27 @@ def test_read_templates_the_defaults_with_the_task_variables():
     assert (raw['port'], raw['senders'], raw['total_limit'], raw['main_cf_settings']) == (587, [], None, {})
 
 
-def test_read_templates_nested_values_and_keeps_extra_vars_as_given():
+def test_read_templates_nested_values_and_keeps_extra_vars_as_given(read_vars):
     raw = read_vars(smtp_relay_senders=[{'sender': '@{{ inventory_hostname }}.example', 'hourly_limit': '200'}],
                     smtp_relay_port='465')
     assert raw['senders'] == [{'sender': '@web1.example', 'hourly_limit': '200'}]
     assert raw['port'] == '465'
 
 
-def test_read_gives_none_for_a_variable_the_task_lacks():
-    variables = task_vars()
+def test_read_gives_none_for_a_variable_the_task_lacks(relay_task_vars):
+    variables = relay_task_vars()
     del variables['smtp_relay_mailname']
     assert read(variables, Templar(loader=DataLoader(), variables={}))['mailname'] is None
 
 
-def test_read_names_the_variable_that_cannot_be_templated():
+def test_read_names_the_variable_that_cannot_be_templated(read_vars):
     with pytest.raises(AnsibleError) as caught:
         read_vars(smtp_relay_mailname='{{ no_such_variable }}')
     assert 'smtp_relay_mailname cannot be templated' in caught.value.message
     assert 'no_such_variable' in caught.value.message
 
 
-def test_read_never_shows_the_token_template():
+def test_read_never_shows_the_token_template(read_vars):
     with pytest.raises(AnsibleError) as caught:
         read_vars(smtp_relay_token='s3cr3t-{{ no_such_variable }}')
     assert caught.value.message == 'smtp_relay_token cannot be templated'
@@ -127,7 +106,7 @@ def test_the_os_family_comes_from_the_gathered_facts_else_from_the_host_facts():
 
 # --- check: the defaults, and values as an inventory or -e give them ---
 
-def test_the_defaults_are_fine_and_normalized():
+def test_the_defaults_are_fine_and_normalized(checked):
     settings, problems = checked()
     assert problems == []
     assert settings == {
@@ -166,13 +145,13 @@ def test_the_defaults_are_fine_and_normalized():
     ('map_type', 'lmdb', 'lmdb'),
     ('host', '192.0.2.10', '192.0.2.10'),
 ])
-def test_values_are_normalized(name, value, normalized):
+def test_values_are_normalized(checked, name, value, normalized):
     settings, problems = checked(**{name: value})
     assert problems == []
     assert settings[name] == normalized
 
 
-def test_senders_are_normalized_with_every_option():
+def test_senders_are_normalized_with_every_option(checked):
     settings, problems = checked(senders=[{'sender': 'orders@shop.example', 'hourly_limit': '200'},
                                           {'sender': '@news.example', 'total_limit': 50000, 'rotate_password': 'true'}])
     assert problems == []
@@ -269,35 +248,35 @@ def test_senders_are_normalized_with_every_option():
     ({'os_family': None}, 'The smtp_relay role supports the Debian (Debian, Ubuntu) and RedHat (EL, Fedora) OS '
                           'families, not None.'),
 ])
-def test_each_wrong_value_is_one_problem_naming_the_variable_and_the_value(values, message):
+def test_each_wrong_value_is_one_problem_naming_the_variable_and_the_value(problems_of, values, message):
     problems = problems_of(**values)
     assert len(problems) == 1, problems
     assert problems[0].startswith(message), problems[0]
 
 
-def test_a_wrong_token_is_named_but_never_shown():
+def test_a_wrong_token_is_named_but_never_shown(problems_of):
     problems = problems_of(token=['s3cr3t'])
     assert problems == ['smtp_relay_token must be a string, not (hidden).']
 
 
-def test_every_problem_is_reported_at_once():
+def test_every_problem_is_reported_at_once(problems_of):
     problems = problems_of(hourly_limit=-1, port='abc', sender_address='noreply', state='gone')
     assert [problem.split(' ')[0] for problem in problems] == [
         'smtp_relay_state', 'smtp_relay_hourly_limit', 'smtp_relay_port', 'smtp_relay_sender_address']
 
 
-def test_a_wrong_value_is_none_in_the_settings():
+def test_a_wrong_value_is_none_in_the_settings(checked):
     settings, dummy = checked(hourly_limit=-1, port='abc', senders=[{'sender': 'orders'}])
     assert (settings['hourly_limit'], settings['port']) == (None, None)
     assert settings['senders'] == [{'sender': None, 'total_limit': None, 'hourly_limit': None, 'rotate_password': False}]
 
 
-def test_a_pinned_user_needs_no_key():
+def test_a_pinned_user_needs_no_key(problems_of):
     assert problems_of(user_key='', smtp_user_name='smtp94454398') == []
 
 
 @pytest.mark.parametrize('os_family', ['Debian', 'RedHat'])
-def test_each_supported_os_family_is_fine(os_family):
+def test_each_supported_os_family_is_fine(checked, os_family):
     settings, problems = checked(os_family=os_family)
     assert (settings['os_family'], problems) == (os_family, [])
 
