@@ -218,6 +218,20 @@ postfix_plan:
       description: The mark, present until Postfix's checks pass, so a run that failed them checks again.
       type: str
       returned: always
+    checks_apply:
+      description: Whether Postfix's checks apply at all - the role writes to V(/), Postfix is installed, not in check
+        mode.
+      type: bool
+      returned: always
+    reload_applies:
+      description: Whether the role reloads Postfix after a change (it manages the service and Postfix is installed).
+      type: bool
+      returned: always
+    start_needed:
+      description: Whether to start Postfix and enable it at boot - the role manages the service, Postfix is installed,
+        and it is stopped or not enabled.
+      type: bool
+      returned: always
     checks_needed:
       description: Whether to run Postfix's checks - on the host's own Postfix, not in check mode, when a file
         changes, the mark is there, or Postfix is stopped and the role starts it.

@@ -236,6 +236,11 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
         'credentials': credentials,
         'changes': changes,
         'mark_unchecked': changes and checks_apply,
+        # The checks read the host's real Postfix: only where the role writes to / and Postfix is installed.
+        'checks_apply': checks_apply,
+        'reload_applies': bool(settings['manage_service'] and installed),
+        'start_needed': bool(settings['manage_service'] and installed
+                             and not (postfix.get('running') and postfix.get('enabled'))),
         'unchecked_path': under(root, UNCHECKED),
         'checks_needed': checks_apply and (changes or files.get(UNCHECKED, MISSING_FILE)['exists']
                                            or (settings['manage_service'] and not postfix.get('running'))),
