@@ -63,8 +63,12 @@ def under(root, relative):
     return root.rstrip('/') + '/' + relative
 
 
-def map_files(map_type=None):
-    """The map files postmap builds from sasl_passwd for ``map_type``, or for every map type (None), as paths of
-    this layout."""
+def map_suffixes(map_type=None):
+    """The suffixes of the map files postmap builds for ``map_type``, or for every map type (None)."""
     suffixes = MAP_SUFFIXES[map_type] if map_type else [suffix for name in MAP_TYPES for suffix in MAP_SUFFIXES[name]]
-    return [SASL_PASSWD + '.' + suffix for index, suffix in enumerate(suffixes) if suffix not in suffixes[:index]]
+    return [suffix for index, suffix in enumerate(suffixes) if suffix not in suffixes[:index]]
+
+
+def map_files(map_type=None):
+    """The map files of sasl_passwd for ``map_type``, or for every map type (None), as paths of this layout."""
+    return [SASL_PASSWD + '.' + suffix for suffix in map_suffixes(map_type)]

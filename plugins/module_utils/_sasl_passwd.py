@@ -11,6 +11,8 @@ credentials by sender. The file holds passwords: whoever reads it keeps them out
 """
 
 import errno
+import os
+import tempfile
 
 
 def parse(text):
@@ -38,3 +40,27 @@ def read(path):
 def render(lines):
     """The file's text for ``lines``, a list of (lookup key, user, password), in that order."""
     return ''.join('%s %s:%s\n' % line for line in lines)
+
+
+def lines_for(entries, credentials):
+    """The file's lines for ``entries`` ({lookup key: slot}, in that order) from ``credentials`` ({slot: (user,
+    password)}, the host's record), and the slots that have none: ``(lines, missing)``."""
+    lines = [(key,) + tuple(credentials[slot]) for key, slot in entries.items() if slot in credentials]
+    return lines, [slot for slot in entries.values() if slot not in credentials]
+
+
+def write(path, text, uid=-1, gid=-1):
+    """Replace the file at ``path`` with ``text``: a new file in the same directory, mode 0600 from its creation (the
+    passwords are never readable by others, not even for a moment), owned by ``uid``:``gid`` (-1: the writer's),
+    synced, then renamed over ``path``."""
+    fd, temp_path = tempfile.mkstemp(prefix='.%s-' % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chown(temp_path, uid, gid)
+        os.rename(temp_path, path)
+    finally:
+        if os.path.exists(temp_path):
+            os.remove(temp_path)
