@@ -111,7 +111,6 @@ class ActionModule(ActionBase):
         }
         if failed:
             report['failed'] = True
-            report['msg'] = 'The SendClean SMTP users of this host could not all be ensured: ' + report['msg']
         elif report['changed'] or host.notes:
             report['_ansible_verbose_always'] = True  # the one line per host says what changed at SendClean
         return report

@@ -146,7 +146,7 @@ postfix_plan:
         write:
           description: Whether the host's file differs (content, mode, owner, group), so that the role writes it.
           type: bool
-    keys:
+    main_cf_keys:
       description: In keys mode, the settings whose value in the host's C(main.cf) differs, to set with C(postconf -e).
       type: list
       elements: dict

@@ -231,7 +231,7 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
         if settings['manage_packages'] and present else [],
         'settings': relay,
         'main_cf': main_cf,
-        'keys': keys,
+        'main_cf_keys': keys,
         'mailname': mailname,
         'credentials': credentials,
         'changes': changes,

@@ -159,7 +159,7 @@ def test_the_default_main_cf():
     planned = plan(settings(), host(), users(), False)
     assert planned['main_cf'] == {'path': '/etc/postfix/main.cf', 'mode': '0644', 'owner': 'root', 'group': 'root',
                                   'content': DEFAULT_MAIN_CF, 'write': True}
-    assert planned['problems'] == [] and planned['keys'] == []
+    assert planned['problems'] == [] and planned['main_cf_keys'] == []
 
 
 def test_a_decommissioned_satellite_on_postfix_3_10():
@@ -267,7 +267,7 @@ def test_an_unknown_map_type_is_a_problem_of_the_host():
 def test_a_decommissioned_host_has_no_host_problem():
     planned = plan(settings(state='disabled', main_cf='keys'), host(installed=False, version=None,
                                                                     default_database_type=None), users(), False)
-    assert planned['problems'] == [] and planned['keys'] == []
+    assert planned['problems'] == [] and planned['main_cf_keys'] == []
 
 
 @pytest.mark.parametrize('map_type, suffixes', [
@@ -285,7 +285,7 @@ def test_keys_mode_sets_only_the_keys_that_differ():
     current = dict(wanted, soft_bounce='yes', smtp_tls_security_level='may')
     del current['relayhost']
     planned = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}, settings=current), users(), False)
-    assert planned['keys'] == [{'key': 'relayhost', 'value': RELAY}, {'key': 'smtp_tls_security_level', 'value': 'secure'},
+    assert planned['main_cf_keys'] == [{'key': 'relayhost', 'value': RELAY}, {'key': 'smtp_tls_security_level', 'value': 'secure'},
                                {'key': 'soft_bounce', 'value': 'no'}]
     assert planned['main_cf']['content'] is None and planned['main_cf']['write'] is False
     assert planned['changes'] is True
@@ -300,7 +300,7 @@ def test_keys_mode_needs_postconf_and_a_main_cf(installed, main_cf_exists, missi
     assert planned['problems'] == [
         'smtp_relay_main_cf=keys sets the relay settings in an existing main.cf with postconf, but %s is missing. Use '
         'smtp_relay_main_cf=template to have the role write main.cf.' % missing]
-    assert planned['keys'] == []
+    assert planned['main_cf_keys'] == []
 
 
 # --- what differs from the host ---
@@ -316,7 +316,7 @@ def test_a_converged_host_has_nothing_to_write(the_settings, senders):
     first = plan(the_settings, host(files={MAIN_CF: written('x', '0644')}), the_users, False)
     facts = converged(first, the_users, settings=first['settings'], running=True)
     again = plan(the_settings, facts, the_users, False)
-    assert (again['main_cf']['write'], again['keys'], again['mailname']['write'], again['credentials']['write'],
+    assert (again['main_cf']['write'], again['main_cf_keys'], again['mailname']['write'], again['credentials']['write'],
             again['changes'], again['checks_needed'], again['restart_needed']) == (False, [], False, False, False,
                                                                                   False, False)
 
