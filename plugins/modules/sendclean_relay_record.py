@@ -18,7 +18,7 @@ description:
   - Before a create is sent, O(mark) marks it pending with one-off limits, so a create whose reply was lost (or whose
     run was killed) is recognised later among the account's users. A marker already there is kept, whoever wrote it.
   - O(names) records users; a slot that another run recorded first (its name differs from O(expected)) is left as
-    that run wrote it and reported in RV(conflicts): the first writer wins.
+    that run wrote it and reported in RV(conflicts) - the first writer wins.
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:
