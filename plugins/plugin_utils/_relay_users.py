@@ -119,7 +119,7 @@ def decide(entry, users, registry_name, claimed):
 def _existing(entry, users, name, origin, missing):
     if name in users:
         has_password = entry['identity'].get('name') == name and entry['identity'].get('has_password', False)
-        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('pending'), users[name])
+        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('marker'), users[name])
         return Decision(existing_spec(entry, name, has_password, new_user), origin)
     if entry['state'] != 'present':
         return Decision(origin=origin)  # nothing left to disable
