@@ -178,6 +178,8 @@ clean:
 # ansible-core 2.20 (Python 3.12) and 2.21 (Python 3.13), each in build/matrix/<version>/venv;
 # 2.19 (Python 3.11) is what sanity, units and integration above run.
 # A leg whose Python is missing prints SKIPPED and does not count as passed; MATRIX_ARGS=--require-all makes it fail.
+# The legs test side by side (their integration mostly waits on processes), each line of output after the leg's
+# version in brackets; build/matrix/<version>/test-matrix.log keeps a leg's output. MATRIX_ARGS="--only 2.20": one leg.
 test-matrix: venv
 	$(BIN)/python tests/utils/run_matrix.py --base-python $(ANSIBLE_PYTHON_VERSION) $(MATRIX_ARGS)
 
