@@ -130,31 +130,36 @@ def import_legacy(record, sasl_passwd):
     return bool(found)
 
 
-def mark(record, hourly_limits, now):
-    """Mark a create pending for each slot of ``hourly_limits`` that holds no user, before the create is sent.
+def mark(record, hourly_limits, expected, now):
+    """Mark a create pending for each slot of ``hourly_limits``, before the create is sent.
 
     A marker already there is kept, whoever wrote it: its create may have been applied, and its one-off limits are
-    how the next run finds that user. A run killed after marking therefore blocks nothing. Returns the markers of
-    those slots, {slot: marker}.
+    how the next run finds that user. A run killed after marking therefore blocks nothing. A slot another run
+    recorded a user for since this run began (it names another user than ``expected``, see settle) is not marked:
+    that run's user is the slot's. Returns ({slot: marker}, {slot: the user another run recorded}).
     """
-    markers = {}
+    markers, conflicts = {}, {}
     for slot, hourly_limit in hourly_limits.items():
-        if record.name_of(slot):
+        held = record.name_of(slot)
+        if held and held != expected.get(slot):
+            conflicts[slot] = held
             continue
         if slot not in record.pending:
             record.pending[slot] = {'total_limit': random.SystemRandom().randint(*MARKER_LIMITS),
                                     'hourly_limit': int(hourly_limit), 'since': int(now)}
         markers[slot] = record.pending[slot]
-    return markers
+    return markers, conflicts
 
 
 def settle(record, users, expected, forget, drop_passwords, now):
     """Record the users of this run and return the slots another run recorded first, {slot: their name}.
 
     ``users`` maps a slot to ``{name, password}`` (password None: keep the one the record has); ``expected`` maps a
-    slot to the name the run found when it started (None: none). A slot whose record changed since names another
-    user: the first writer wins, and the caller disables its own user. ``forget`` drops slots (senders taken off the
-    list), ``drop_passwords`` removes the passwords of slots whose users are disabled (decommission).
+    slot to the name the run found when it started (None: none). A slot whose record changed since is left as it is:
+    the first writer wins. When it names another user, the caller disables its own; when it names the same one,
+    another run adopted it and reset its password after this run got its own, so the record keeps that run's.
+    ``forget`` drops slots (senders taken off the list), ``drop_passwords`` removes the passwords of slots whose
+    users are disabled (decommission).
 
     A recorded slot keeps its marker: its new user carries the marker's limits until the run sets the wanted ones,
     and a run killed in between (or whose edit failed) leaves the next run only the marker to tell that it must.
@@ -162,7 +167,7 @@ def settle(record, users, expected, forget, drop_passwords, now):
     conflicts = {}
     for slot, user in users.items():
         held = record.name_of(slot)
-        if held and held != user['name'] and held != expected.get(slot):
+        if held and held != expected.get(slot):
             conflicts[slot] = held
             continue
         entry = dict(record.users.get(slot) or {}, name=user['name'])
