@@ -91,6 +91,7 @@ conflicts:
   sample: {default: sc-1a2b3c}
 '''
 
+import contextlib
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -105,7 +106,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             'path': {'type': 'path', 'required': True},
-            'sasl_passwd': {'type': 'path'},
+            'sasl_passwd': {'type': 'path', 'no_log': False},  # the file's path, not a secret
             'mark': {'type': 'dict', 'default': {}},
             'names': {'type': 'dict', 'default': {}},
             'passwords': {'type': 'dict', 'default': {}, 'no_log': True},
@@ -118,7 +119,8 @@ def main():
     params = module.params
     record = HostRecord(params['path'])
     try:
-        with record.locked():
+        # Check mode writes nothing, not even the lock file or the directory of a new record.
+        with contextlib.nullcontext() if module.check_mode else record.locked():
             record.read()
             before = (repr(record.users), repr(record.pending))
             if params['sasl_passwd']:
