@@ -24,7 +24,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._module import (
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, read
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
     HostUsers, limits_warnings, slot_entries, slot_label, summary,
 )
@@ -50,8 +50,10 @@ class ActionModule(ActionBase):
         warnings = []
         try:
             result.update(self._ensure(task_vars, warnings.append))
-        except (AnsibleActionFail, TaskFailure, SendCleanError) as exc:
-            result.update(failed=True, msg=getattr(exc, 'message', None) or str(exc))
+        except AnsibleActionFail as exc:  # the input, or the host's record: the message says which
+            result.update(failed=True, msg=exc.message)
+        except (TaskFailure, SendCleanError) as exc:
+            result.update(failed=True, msg='The SendClean SMTP users of this host could not be ensured: %s' % exc)
         if warnings:
             result['warnings'] = warnings
         return result
@@ -59,8 +61,7 @@ class ActionModule(ActionBase):
     def _ensure(self, task_vars, warn):
         dummy, params = self.validate_argument_spec(argument_spec=USERS_ARGUMENT_SPEC)
         facts = params['host']
-        os_family = (task_vars.get('ansible_facts') or {}).get('os_family')
-        settings, problems = check(read(task_vars, self._templar), os_family)
+        settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts))
         params = endpoint_from_environment(params)
         problems += connection_errors(params)
         if not HAS_REQUESTS:  # the requests are made here, with the controller's Python
@@ -110,7 +111,6 @@ class ActionModule(ActionBase):
         }
         if failed:
             report['failed'] = True
-            report['msg'] = 'The SendClean SMTP users of this host could not all be ensured: ' + report['msg']
         elif report['changed'] or host.notes:
             report['_ansible_verbose_always'] = True  # the one line per host says what changed at SendClean
         return report

@@ -17,6 +17,8 @@ writer imports each password from that file once.
 import random
 
 from ansible_collections.sendclean.mta.plugins.module_utils._json_store import JsonStore
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import parse as parse_sasl_passwd
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import read as read_text
 
 FORMAT_VERSION = 2
 DEFAULT_SLOT = 'default'
@@ -70,18 +72,8 @@ class HostRecord(object):
 
 
 def read_sasl_passwd(path):
-    """{lookup key: (user, password)} of a Postfix SASL password file, whose lines are ``key user:password``."""
-    credentials = {}
-    try:
-        with open(path) as handle:
-            lines = handle.readlines()
-    except (IOError, OSError):
-        return credentials
-    for line in lines:
-        fields = line.split(None, 1)
-        if len(fields) == 2 and ':' in fields[1] and not line.startswith('#'):
-            credentials[fields[0]] = tuple(fields[1].strip().split(':', 1))
-    return credentials
+    """{lookup key: (user, password)} of the Postfix SASL password file at ``path`` (empty when there is none)."""
+    return parse_sasl_passwd(read_text(path) or '')
 
 
 def legacy_users(record, sasl_passwd):

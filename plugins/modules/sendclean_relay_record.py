@@ -18,8 +18,8 @@ description:
   - Before a create is sent, O(mark) marks it pending with one-off limits, so a create whose reply was lost (or whose
     run was killed) is recognised later among the account's users. A marker already there is kept, whoever wrote it.
   - O(names) records users. A slot of O(mark) or O(names) that another run recorded a user for since this run began
-    (the record no longer names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts):
-    the first writer wins.
+    (the record no longer names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts),
+    so the first writer wins.
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:

@@ -351,7 +351,8 @@ def summary(results):
         user = result['smtp_user'] or {}
         name = user.get('name') or '(a new user)'
         if result['failed']:
-            lines.append('%s of %s: FAILED: %s' % (name, slot_label(slot), result['msg']))
+            lines.append('The SendClean SMTP user of %s could not be ensured: %s.'
+                         % (slot_label(slot), result['msg'].rstrip('.')))
             continue
         changes = changes_of(result)
         if changes:

@@ -172,9 +172,9 @@ def relay_roots(bench, name, hosts):
 
 
 def role_host_user(root, host):
-    """The SMTP user the role recorded on the host."""
+    """The name of the SMTP user the role recorded on the host (the record holds its password too: never read here)."""
     with open(os.path.join(root, host, 'etc', 'sendclean', 'smtp_relay.json')) as handle:
-        return json.load(handle)['users']['default']
+        return json.load(handle)['users']['default']['name']
 
 
 def what_the_run_did(tasks_out, hosts, seconds):
@@ -311,8 +311,8 @@ def where_the_time_goes(sizes):
         '',
         'One converged run of each side per size (the last round\'s), as tests/bench/callback_plugins/sendclean_bench_tasks.py',
         'counted it: the tasks that ran on a host (ok or changed; skipped ones not counted) and, of those, the ones that',
-        'ran a module on the host (not set_fact, assert, debug, include_*, the fleet step and other controller-only',
-        'actions). Where two figures are given, the host that ran a run_once task or led the fleet step did more. A',
+        'ran a module on the host (not set_fact, assert, debug, include_*, the role\'s steps that run on the controller and',
+        'other controller-only actions). Where two figures are given, the host that ran a run_once task did more. A',
         'task\'s seconds are wall time from its start to the next task\'s start, all hosts together; a skipped task',
         'costs time too (a worker per host evaluates its condition), though it is not counted as run.',
     ]
@@ -406,8 +406,9 @@ def summary(results):
         '- A module run is mostly Python imports: `ansible.module_utils.basic` (as for ping), then requests and urllib3.',
         '  The client keeps requests\' charset detector out of that import, since it decodes JSON bytes itself.',
         '- The uri task makes the same single POST; its module imports `ansible.module_utils.urls` instead of requests.',
-        '- The role reads each host\'s identity on the host, then one host per play batch (the leader of the',
-        '  sendclean_smtp_fleet step) provisions all of them on the controller; the file tasks run per host.',
+        '- The role reads each host once, on the host (sendclean_relay_facts); then each host ensures its own SMTP users',
+        '  on the controller (sendclean_relay_users), the hosts of a play batch sharing one listSmtp, and its Postfix',
+        '  configuration is planned on the controller too (sendclean_relay_postfix); only a file that differs is written.',
         '- The hand-written play is what a user would write for hosts whose users exist: one `uri` POST to listSmtp',
         '  (run_once), then per host a template for main.cf and one for the 0600 sasl_passwd, each host\'s user named in',
         '  the inventory, postmap and a reload as handlers. It checks nothing before a reload and keeps no record of the',
