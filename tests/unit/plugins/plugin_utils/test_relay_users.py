@@ -566,7 +566,8 @@ def test_the_create_is_sent_with_the_markers_limits_and_recorded_before_the_limi
     assert outcome['default']['failed'] and 'editSmtp' in outcome['default']['msg']
     assert outcome.name() == created['smtp_user_name'] == h1.name_of()
     assert h1.password_of() == created['password']
-    assert 'FAILED' in outcome.summary[0] and 'editSmtp' in outcome.summary[0]
+    [line] = outcome.summary
+    assert line.startswith('The SendClean SMTP user of this host could not be ensured: ') and 'editSmtp' in line
 
 
 def test_new_keyed_hosts_are_recorded_in_the_registry(simulator, run, h1, h2, tmp_path):
@@ -1254,7 +1255,8 @@ def test_a_failing_slot_fails_alone(simulator, run, h1, h2):
     assert h1.name_of(NEWS) is None
     assert (h2_outcome['default']['failed'], h2_outcome['default']['operations']) == (False, ['edit'])
     assert limits_of(simulator, other_host_user) == (10000, 90)
-    assert any(line.startswith('(a new user) of sender @news.example: FAILED: ') for line in h1_outcome.summary)
+    assert [line for line in h1_outcome.summary if 'could not' in line] == [
+        'The SendClean SMTP user of sender @news.example could not be ensured: %s.' % news['msg'].rstrip('.')]
 
 
 def test_a_slot_decided_in_error_fails_alone_without_a_request(simulator, run, h1):
