@@ -112,7 +112,7 @@ def main():
             'passwords': {'type': 'dict', 'default': {}, 'no_log': True},
             'expected': {'type': 'dict', 'default': {}},
             'forget': {'type': 'list', 'elements': 'str', 'default': []},
-            'drop_passwords': {'type': 'list', 'elements': 'str', 'default': []},
+            'drop_passwords': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': False},  # slot names
         },
         supports_check_mode=True,
     )
