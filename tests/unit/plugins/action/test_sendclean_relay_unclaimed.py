@@ -140,8 +140,8 @@ def test_with_every_user_held_there_is_nothing_to_report(simulator):
     ({'batch': ['web1']}, 'the play runs in batches (serial)'),
 ], ids=['limit', 'serial'])
 @pytest.mark.parametrize('disable', [True, False])
-def test_a_play_that_sees_part_of_the_fleet_reports_nothing_and_disabling_is_refused(simulator, fleet, variables,
-                                                                                       reason, disable):
+def test_a_play_that_sees_part_of_the_fleet_reports_nothing_and_disabling_is_refused(
+        simulator, fleet, variables, reason, disable):
     result = fleet.report('web1', disable=disable, **variables)
     assert reason in result['msg'] and 'unclaimed' not in result
     assert result.get('failed', False) is disable

@@ -132,8 +132,8 @@ def mark_pending(provisioner, key, total_limit, hourly_limit):
         provisioner.registry.mark_pending(key, total_limit, hourly_limit)
 
 
-def test_of_several_users_with_a_pending_creates_limits_one_is_adopted_and_the_others_are_disabled(simulator,
-                                                                                                  provisioner):
+def test_of_several_users_with_a_pending_creates_limits_one_is_adopted_and_the_others_are_disabled(
+        simulator, provisioner):
     """Two runs raced on the create of key web1: the first user by name is adopted, none is left enabled unclaimed."""
     raced = sorted(simulator.add_users(3, 123456789, 50))
     mark_pending(provisioner, 'web1', 123456789, 50)
@@ -154,4 +154,3 @@ def test_a_user_another_key_records_is_never_adopted_nor_disabled(simulator, pro
     mark_pending(provisioner, 'web1', 123456789, 50)
     assert apply(provisioner, spec(key='web1'))['smtp_user']['name'] == unrecorded
     assert [user['status'] for user in simulator.users()] == ['Enable', 'Enable']
-

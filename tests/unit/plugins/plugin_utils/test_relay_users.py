@@ -550,8 +550,8 @@ def test_a_new_host_is_created_with_a_markers_limits_recorded_then_set_to_the_wa
     counts = simulator.requests()['counts']
     assert (counts['listSmtp'], counts['addSmtp'], counts['editSmtp'], counts['resetSmtpPassword']) == (1, 1, 1, 0)
     assert outcome.summary == ['%s (this host): created, limits total 10000, hourly 500' % created['smtp_user_name']]
-    assert result['diff'] == {'before': {}, 'after': {'name': created['smtp_user_name'], 'enabled': True,
-                                                       'status': 'Enable', 'total_limit': 10000, 'hourly_limit': 500}}
+    assert result['diff'] == {'before': {}, 'after': {
+        'name': created['smtp_user_name'], 'enabled': True, 'status': 'Enable', 'total_limit': 10000, 'hourly_limit': 500}}
 
 
 def test_the_create_is_sent_with_the_markers_limits_and_recorded_before_the_limits_edit(simulator, run, h1):
@@ -846,8 +846,8 @@ def test_a_run_killed_after_the_mark_before_the_create_leaves_a_marker_the_next_
     assert h1.name_of() == created['smtp_user_name'] and h1.password_of() == created['password']
 
 
-@pytest.mark.parametrize('inventory', [{}, {'total_limit': 2000, 'hourly_limit': 50}], ids=['new-user limits',
-                                                                                              'inventory limits'])
+@pytest.mark.parametrize('inventory', [{}, {'total_limit': 2000, 'hourly_limit': 50}],
+                         ids=['new-user limits', 'inventory limits'])
 def test_a_run_killed_after_the_record_before_the_limits_edit_is_finished_by_the_next(simulator, run, h1, inventory):
     with pytest.raises(Killed):
         run().host(h1, inventory, write_record=killed_at(h1.write_record, 2, after_writing=True))
@@ -970,8 +970,8 @@ def test_a_run_that_read_the_host_before_another_recorded_its_user_adopts_nothin
     [only] = simulator.users()
     zero_counters(simulator)
     outcome = run().host(seen['b'])
-    assert (outcome['default']['failed'], outcome.name(), h1.name_of()) == (False, only['smtp_user_name'],
-                                                                             only['smtp_user_name'])
+    assert (outcome['default']['failed'], outcome.name(), h1.name_of()) == (
+        False, only['smtp_user_name'], only['smtp_user_name'])
     assert h1.password_of() == users_by_name(simulator)[only['smtp_user_name']]['password'] == only['password']
     assert simulator.requests()['writes'] == 0
     assert outcome.notes == ['another run recorded %s for this host first: the host keeps it' % only['smtp_user_name']]
