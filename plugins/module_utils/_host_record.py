@@ -51,7 +51,8 @@ class HostRecord(object):
                 user = {'name': user}
             if not isinstance(user, dict) or not isinstance(user.get('name'), str):
                 raise self._store.invalid(EXPECTED)
-            self.users[slot] = {'name': user['name'], 'password': user.get('password'), 'issued': user.get('issued')}
+            self.users[slot] = {'name': user['name'], 'password': user.get('password'), 'issued': user.get('issued'),
+                                'marker': user.get('marker')}
         for slot, marker in data.get('pending', {}).items():
             if not isinstance(marker, dict) or not all(isinstance(marker.get(key), int)
                                                        for key in ('total_limit', 'hourly_limit')):
@@ -94,7 +95,7 @@ def legacy_users(record, sasl_passwd):
 
 def identity_facts(record_path, sasl_passwd_path):
     """What the host holds, without a password: {path, sasl_passwd, users: {slot: {name, has_password, issued,
-    pending}}, legacy}.
+    pending, marker}}, legacy} (``marker``: the limits the slot's user was created with, see settle).
 
     ``legacy`` lists the slots whose user or password is still only in sasl_passwd (imported on the next write).
     """
@@ -105,7 +106,7 @@ def identity_facts(record_path, sasl_passwd_path):
         user = record.users.get(slot) or {}
         name = user.get('name') or (legacy.get(slot) or (None,))[0]
         users[slot] = {'name': name, 'has_password': bool(user.get('password')) or slot in legacy,
-                       'issued': user.get('issued'), 'pending': record.pending.get(slot)}
+                       'issued': user.get('issued'), 'pending': record.pending.get(slot), 'marker': user.get('marker')}
     return {'path': record_path, 'sasl_passwd': sasl_passwd_path, 'users': users, 'legacy': sorted(legacy)}
 
 
@@ -118,29 +119,25 @@ def import_legacy(record, sasl_passwd):
     """Take into the record what only sasl_passwd holds (see legacy_users). Returns whether the record changed."""
     found = legacy_users(record, sasl_passwd)
     for slot, (name, password) in found.items():
-        record.users[slot] = {'name': name, 'password': password, 'issued': (record.users.get(slot) or {}).get('issued')}
+        record.users[slot] = dict(record.users.get(slot) or {'issued': None, 'marker': None}, name=name, password=password)
     return bool(found)
 
 
-def mark(record, hourly_limits, expected, now):
-    """Mark a create pending for each slot of ``hourly_limits``, before the create is sent.
+def mark(record, hourly_limits, now):
+    """Mark a create pending for each slot of ``hourly_limits``, before the create is sent (a slot whose user is gone
+    from the account is marked too: its replacement is a create like any other).
 
     A marker already there is kept, whoever wrote it: its create may have been applied, and its one-off limits are
-    how the next run finds that user. A run killed after marking therefore blocks nothing. A slot another run
-    recorded a user for since this run began (it names another user than ``expected``, see settle) is not marked:
-    that run's user is the slot's. Returns ({slot: marker}, {slot: the user another run recorded}).
+    how the next run finds that user. A run killed after marking therefore blocks nothing; another run that records
+    the slot first wins at settle. Returns the markers, {slot: marker}.
     """
-    markers, conflicts = {}, {}
+    markers = {}
     for slot, hourly_limit in hourly_limits.items():
-        held = record.name_of(slot)
-        if held and held != expected.get(slot):
-            conflicts[slot] = held
-            continue
         if slot not in record.pending:
             record.pending[slot] = {'total_limit': random.SystemRandom().randint(*MARKER_LIMITS),
                                     'hourly_limit': int(hourly_limit), 'since': int(now)}
         markers[slot] = record.pending[slot]
-    return markers, conflicts
+    return markers
 
 
 def settle(record, users, expected, forget, drop_passwords, now):
@@ -153,8 +150,9 @@ def settle(record, users, expected, forget, drop_passwords, now):
     ``forget`` drops slots (senders taken off the list), ``drop_passwords`` removes the passwords of slots whose
     users are disabled (decommission).
 
-    A recorded slot keeps its marker: its new user carries the marker's limits until the run sets the wanted ones,
-    and a run killed in between (or whose edit failed) leaves the next run only the marker to tell that it must.
+    A slot recorded from its pending create moves the marker into the user's entry (``marker``): the new user carries
+    the marker's limits until the run sets the wanted ones, and a run killed in between (or whose edit failed) leaves
+    the next run the marker to tell that it must.
     """
     conflicts = {}
     for slot, user in users.items():
@@ -164,10 +162,12 @@ def settle(record, users, expected, forget, drop_passwords, now):
             continue
         entry = dict(record.users.get(slot) or {}, name=user['name'])
         if held != user['name']:
-            entry.update(password=None, issued=None)
+            entry.update(password=None, issued=None, marker=record.pending.get(slot))
         if user.get('password'):
             entry.update(password=user['password'], issued=int(now))
-        record.users[slot] = {'name': entry['name'], 'password': entry.get('password'), 'issued': entry.get('issued')}
+        record.users[slot] = {'name': entry['name'], 'password': entry.get('password'), 'issued': entry.get('issued'),
+                              'marker': entry.get('marker')}
+        record.pending.pop(slot, None)
     for slot in forget:
         record.users.pop(slot, None)
         record.pending.pop(slot, None)

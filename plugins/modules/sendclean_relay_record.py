@@ -17,9 +17,9 @@ description:
     the time the password was issued, and the markers of pending creates.
   - Before a create is sent, O(mark) marks it pending with one-off limits, so a create whose reply was lost (or whose
     run was killed) is recognised later among the account's users. A marker already there is kept, whoever wrote it.
-  - O(names) records users. A slot of O(mark) or O(names) that another run recorded a user for since this run began
-    (the record no longer names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts),
-    so the first writer wins.
+  - O(names) records users. A slot that another run recorded a user for since this run began (the record no longer
+    names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts), so the first writer
+    wins.
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:
@@ -55,7 +55,7 @@ options:
     type: dict
     default: {}
   expected:
-    description: The user each slot of O(mark) and O(names) held when the run began (V(null) for none).
+    description: The user each slot of O(names) held when the run began (V(null) for none).
     type: dict
     default: {}
   forget:
@@ -85,7 +85,7 @@ markers:
   type: dict
   sample: {default: {total_limit: 512345678, hourly_limit: 500, since: 1796425200}}
 conflicts:
-  description: The slots of O(mark) and O(names) that another run recorded first, with the user it recorded.
+  description: The slots of O(names) that another run recorded first, with the user it recorded.
   returned: always
   type: dict
   sample: {default: sc-1a2b3c}
@@ -126,10 +126,10 @@ def main():
             if params['sasl_passwd']:
                 import_legacy(record, read_sasl_passwd(params['sasl_passwd']))
             now = time.time()
-            markers, conflicts = mark(record, params['mark'], params['expected'], now)
+            markers = mark(record, params['mark'], now)
             users = dict((slot, {'name': name, 'password': params['passwords'].get(slot)})
                          for slot, name in params['names'].items())
-            conflicts.update(settle(record, users, params['expected'], params['forget'], params['drop_passwords'], now))
+            conflicts = settle(record, users, params['expected'], params['forget'], params['drop_passwords'], now)
             changed = (repr(record.users), repr(record.pending)) != before
             if changed and not module.check_mode:
                 record.write()

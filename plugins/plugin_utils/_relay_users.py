@@ -122,7 +122,7 @@ def decide(entry, users, registry_name, claimed):
 def _existing(entry, users, name, origin, missing):
     if name in users:
         has_password = entry['identity'].get('name') == name and entry['identity'].get('has_password', False)
-        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('pending'), users[name])
+        new_user = origin == ORIGIN_HOST and _at_marker(entry['identity'].get('marker'), users[name])
         return Decision(existing_spec(entry, name, has_password, new_user), origin)
     if entry['state'] != 'present':
         return Decision(origin=origin)  # nothing left to disable
@@ -232,8 +232,9 @@ class HostUsers(object):
 
     def _claim(self, by_slot, decisions):
         """The host's record before any user is made or given a password: a marker for each create, and the name of
-        each user adopted by its marker, so that a run racing for that user finds it held before this one resets its
-        password. A slot another run recorded since this run began is that run's. Returns the markers."""
+        each user adopted by its marker (the slot held none), so that a run racing for that user finds it held before
+        this one resets its password. A slot another run recorded since this run began is that run's. Returns the
+        markers."""
         live = dict((slot, decision) for slot, decision in decisions.items()
                     if decision.spec is not None and not decision.error)
         creates = [slot for slot, decision in live.items() if decision.create]
@@ -241,9 +242,8 @@ class HostUsers(object):
                        if decision.origin == ORIGIN_ADOPTED)
         if self.check_mode or not (creates or adopted):
             return {}
-        written = self.write_record(
-            mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates), names=adopted,
-            expected=dict((slot, by_slot[slot]['identity'].get('name')) for slot in creates + list(adopted)))
+        written = self.write_record(mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates),
+                                    names=adopted, expected=dict((slot, None) for slot in adopted))
         for slot, held in written['conflicts'].items():
             self._lost_race(slot, adopted.get(slot), held, decisions[slot])
         self._recorded = dict((slot, name) for slot, name in adopted.items() if not decisions[slot].lost)

@@ -24,7 +24,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
     file_state, package_state, postfix_state, service_enabled,
 )
-from ansible_collections.sendclean.mta.plugins.modules import sendclean_host_identity
+from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
 MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
 
@@ -48,9 +48,10 @@ def write(path, text, mode=None):
 
 
 def run_module(capsys, tmp_path, expect_failure=False, **args):
-    with patch_module_args(dict({'path': str(tmp_path / 'record' / 'smtp_relay.json')}, **args)):
+    """sendclean_relay_facts over the configuration root ``tmp_path/root`` (the stand-in Postfix's, see below)."""
+    with patch_module_args(dict({'config_root': str(tmp_path / 'root'), 'packages': []}, **args)):
         with pytest.raises(SystemExit) as caught:
-            sendclean_host_identity.main()
+            sendclean_relay_facts.main()
     result = json.loads(capsys.readouterr().out)
     assert (caught.value.code == 1) is expect_failure, result
     return result
@@ -79,17 +80,6 @@ def test_file_state_of_a_directory_has_no_checksum(module, tmp_path):
 def test_file_state_of_a_missing_path(module, tmp_path):
     assert file_state(module, str(tmp_path / 'missing')) == MISSING
     assert file_state(module, str(tmp_path / 'missing' / 'below')) == MISSING
-
-
-def test_the_module_reports_each_of_its_files(capsys, tmp_path):
-    main_cf = write(tmp_path / 'main.cf', 'a = b\n', 0o644)
-    sasl = write(tmp_path / 'sasl_passwd', '[relay]:587 smtp1:secret\n', 0o600)
-    missing = str(tmp_path / 'sasl_passwd.db')
-    result = run_module(capsys, tmp_path, files=[main_cf, sasl, missing])
-    assert result['host_identity']['files'] == {main_cf: expected(main_cf, 'a = b\n', '0644'),
-                                                sasl: expected(sasl, '[relay]:587 smtp1:secret\n', '0600'),
-                                                missing: MISSING}
-    assert result['changed'] is False and result['host_identity']['postfix'] is None
 
 
 # --- postfix_state ---
@@ -127,9 +117,9 @@ NOT_RUN = {'running': None, 'enabled': None}
 @pytest.fixture
 def postfix(tmp_path):
     """A stand-in Postfix: ``bin/postconf`` and ``bin/postfix`` scripts and a configuration directory ``etc``."""
-    bin_dir, config_dir = tmp_path / 'bin', tmp_path / 'etc'
+    bin_dir, config_dir = tmp_path / 'bin', tmp_path / 'root' / 'etc' / 'postfix'
     bin_dir.mkdir()
-    config_dir.mkdir()
+    config_dir.mkdir(parents=True)
 
     def install(status_rc=0, postconf=POSTCONF):
         values = {'config_dir': str(config_dir), 'status_rc': status_rc}
@@ -182,14 +172,14 @@ def test_postfix_state_of_the_real_postconf(module, tmp_path):
 
 def test_the_module_reports_postfix(capsys, tmp_path, postfix):
     write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
-    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_config_dir=postfix['config_dir'],
-                        postfix_status=True)
-    assert result['host_identity']['postfix'] == {
+    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_status=True)
+    assert result['relay_facts']['postfix'] == {
         'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
         'running': True, 'enabled': service_enabled(module_for_test(), 'postfix'),
-        'settings': {'inet_interfaces': 'loopback-only'}}
+        # main.cf's relay keys, else Postfix's defaults (of those the stand-in knows)
+        'settings': {'inet_interfaces': 'loopback-only', 'relayhost': '', 'soft_bounce': 'no'}}
     missing = run_module(capsys, tmp_path, postconf=str(tmp_path / 'no-postconf'))
-    assert missing['host_identity']['postfix']['installed'] is False
+    assert missing['relay_facts']['postfix']['installed'] is False
 
 
 def test_a_failing_postconf_fails_the_module_naming_the_command(capsys, tmp_path, postfix):
@@ -256,9 +246,9 @@ def test_package_state_with_one_run_of_the_package_tool(tmp_path, monkeypatch, t
 def test_gather_distribution_returns_the_distribution_facts_of_setup(capsys, tmp_path, module):
     facts = DistributionFactCollector().collect(module=module)
     result = run_module(capsys, tmp_path, gather_distribution=True)
-    assert facts['os_family'] and result['ansible_facts']['os_family'] == facts['os_family']
-    assert result['ansible_facts']['distribution'] == facts['distribution']
+    assert facts['os_family'] and result['relay_facts']['distribution']['os_family'] == facts['os_family']
+    assert result['relay_facts']['distribution']['distribution'] == facts['distribution']
 
 
 def test_without_gather_distribution_there_are_no_facts(capsys, tmp_path):
-    assert 'ansible_facts' not in run_module(capsys, tmp_path)
+    assert run_module(capsys, tmp_path)['relay_facts']['distribution'] is None

@@ -16,7 +16,7 @@ from ansible.module_utils.facts.system.distribution import DistributionFactColle
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state
-from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import map_files
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import ALL_PACKAGES, map_files
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
 PASSWORDS = ('Pw-default-7Qx2', 'Pw-orders-9Lk4', 'Pw-stale-3Hd8', 'Pw-other-5Mn1')
@@ -68,11 +68,14 @@ def test_a_host_without_anything(capsys, root):
     result, dummy = run_module(capsys, root, postconf=str(root / 'no-postconf'))
     facts = result['relay_facts']
     assert result['changed'] is False
-    assert facts['identity'] == {'path': str(root / 'etc/sendclean/smtp_relay.json'), 'users': {}}
+    assert facts['identity'] == {'path': str(root / 'etc/sendclean/smtp_relay.json'),
+                                 'sasl_passwd': str(root / 'etc/postfix/sasl_passwd'), 'users': {}, 'legacy': []}
     assert sorted(facts['files']) == sorted(['etc/postfix/main.cf', 'etc/postfix/sasl_passwd', 'etc/mailname',
                                              'etc/postfix/sendclean_relay.unchecked'] + map_files())
     assert not any(state['exists'] for state in facts['files'].values())
-    assert (facts['credentials'], facts['packages'], facts['distribution']) == ({}, {}, None)
+    assert (facts['credentials'], facts['distribution']) == ({}, None)
+    # Every family's packages by default: the family may not be known before this read.
+    assert sorted(facts['packages']) == sorted(ALL_PACKAGES)
     assert facts['postfix'] == {'installed': False, 'version': None, 'default_database_type': None,
                                 'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None}
 
@@ -96,11 +99,12 @@ def test_a_configured_host_with_no_password_in_the_output(capsys, root):
         '@gone.example': {'user': 'smtp4', 'current': False},  # a user the record does not hold
     }
     assert facts['identity']['users'] == {
-        'default': {'name': 'smtp1', 'has_password': True, 'pending': None},
-        'orders@shop.example': {'name': 'smtp2', 'has_password': True, 'pending': None},
-        '@news.example': {'name': 'smtp3', 'has_password': True, 'pending': None},  # its sasl_passwd line's
-        '@sales.example': {'name': None, 'has_password': False,
+        'default': {'name': 'smtp1', 'has_password': True, 'issued': 1700000000, 'pending': None},
+        'orders@shop.example': {'name': 'smtp2', 'has_password': True, 'issued': 1700000000, 'pending': None},
+        '@news.example': {'name': 'smtp3', 'has_password': True, 'issued': None, 'pending': None},  # sasl_passwd's
+        '@sales.example': {'name': None, 'has_password': False, 'issued': None,
                            'pending': {'total_limit': 123456789, 'hourly_limit': 100, 'since': 1700000000}}}
+    assert facts['identity']['legacy'] == ['@news.example']
     assert facts['files']['etc/postfix/sasl_passwd'] == file_facts(root / 'etc/postfix/sasl_passwd')
     assert facts['files']['etc/postfix/sasl_passwd.lmdb']['exists'] is True
     assert facts['files']['etc/postfix/main.cf']['mode'] == '0644'
@@ -116,7 +120,7 @@ def test_a_version_1_record_has_the_passwords_of_its_credentials_file(capsys, ro
     write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
     result, output = run_module(capsys, root)
     assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
-                                                                      'pending': None}}
+                                                                      'issued': None, 'pending': None}}
     assert result['relay_facts']['credentials'] == {RELAY: {'user': 'smtp1', 'current': False}}
     assert PASSWORDS[0] not in output
 
@@ -125,7 +129,7 @@ def test_a_host_of_0_1_without_a_record_holds_the_user_of_its_relay_line(capsys,
     write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
     result, dummy = run_module(capsys, root)
     assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
-                                                                      'pending': None}}
+                                                                      'issued': None, 'pending': None}}
 
 
 @pytest.mark.parametrize('content', ['{"version": 2, "users": {', '["a list"]'])

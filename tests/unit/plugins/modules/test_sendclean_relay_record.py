@@ -93,7 +93,9 @@ def test_recording_users_and_passwords_returns_and_logs_no_password(capsys, reco
                         passwords={'default': SECRETS[0], ORDERS: SECRETS[1]}, expected={'default': None})
     assert result['changed'] and result['conflicts'] == {} and result['markers'] == {}
     assert users_on_disk(record) == {'default': recorded('smtp1', SECRETS[0]), ORDERS: recorded('smtp2', SECRETS[1])}
-    assert on_disk(record)['pending'] == marked['markers']  # kept: the user still has the marker's limits
+    # The user keeps the limits it was created with until the role sets its own: the marker stays with it.
+    assert on_disk(record)['users']['default']['marker'] == marked['markers']['default']
+    assert on_disk(record)['users'][ORDERS]['marker'] is None and on_disk(record)['pending'] == {}
     assert result['invocation']['module_args']['passwords'] == {'default': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER',
                                                                 ORDERS: 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}
     assert result['invocation']['module_args']['names'] == {'default': 'smtp1', ORDERS: 'smtp2'}
@@ -117,11 +119,13 @@ def test_a_slot_another_run_recorded_first_is_left_as_it_wrote_it(capsys, record
         assert raw(record) == before
 
 
-def test_a_mark_for_a_slot_another_run_recorded_first_is_left_out(capsys, record):
+def test_a_slot_another_run_recorded_since_is_marked_and_its_create_loses(capsys, record):
     run_module(capsys, record, names={'default': 'smtp1'}, passwords={'default': SECRETS[0]})
-    result = run_module(capsys, record, mark={'default': 300, ORDERS: 50}, expected={'default': None})
-    assert (list(result['markers']), result['conflicts']) == ([ORDERS], {'default': 'smtp1'})
-    assert list(on_disk(record)['pending']) == [ORDERS]
+    assert list(run_module(capsys, record, mark={'default': 300})['markers']) == ['default']
+    lost = run_module(capsys, record, names={'default': 'smtp2'}, passwords={'default': SECRETS[1]},
+                      expected={'default': None})
+    assert lost['conflicts'] == {'default': 'smtp1'}
+    assert users_on_disk(record) == {'default': recorded('smtp1', SECRETS[0])}
 
 
 def test_a_host_configured_by_an_earlier_version_has_its_passwords_imported_once(capsys, record, tmp_path):

@@ -50,9 +50,11 @@ def sender(address, total_limit=None, hourly_limit=None, rotate_password=None):
             'rotate_password': rotate_password}
 
 
-def held(name=None, has_password=True, pending=None):
-    """A slot of the host's record as sendclean_relay_facts reports it (never a password)."""
-    return {'name': name, 'has_password': bool(name) and has_password, 'issued': None, 'pending': pending}
+def held(name=None, has_password=True, pending=None, marker=None):
+    """A slot of the host's record as sendclean_relay_facts reports it (never a password); ``marker``: the limits of
+    the create that made its user."""
+    return {'name': name, 'has_password': bool(name) and has_password, 'issued': None, 'pending': pending,
+            'marker': marker}
 
 
 def entry(slot='default', held_user=None, legacy=False, **options):
@@ -202,7 +204,7 @@ def test_a_held_user_missing_from_the_account_is_replaced_with_recreate_missing(
                          ids=['at the marker', 'set since', 'another marker'])
 def test_a_held_user_still_at_the_limits_of_the_marker_it_was_made_with_gets_the_new_user_limits(listed, new_user):
     """The run that made it recorded it, then was killed (or its edit failed) before setting its limits."""
-    decision = decide_alone(entry(held_user=held('smtp1', pending=MARKER)), account(user('smtp1', *listed)))
+    decision = decide_alone(entry(held_user=held('smtp1', marker=MARKER)), account(user('smtp1', *listed)))
     assert (decision.origin, decision.spec['name'], decision.spec['reset_password']) == (ORIGIN_HOST, 'smtp1', False)
     assert (decision.spec['total_limit'], decision.spec['hourly_limit']) == (NEW_USER_LIMITS if new_user else (None, None))
 
@@ -387,10 +389,10 @@ class Host(object):
             if sasl_passwd:
                 _host_record.import_legacy(record, _host_record.read_sasl_passwd(sasl_passwd))
             now = time.time()
-            markers, conflicts = _host_record.mark(record, mark or {}, expected or {}, now)
+            markers = _host_record.mark(record, mark or {}, now)
             users = dict((slot, {'name': name, 'password': (passwords or {}).get(slot)})
                          for slot, name in (names or {}).items())
-            conflicts.update(_host_record.settle(record, users, expected or {}, forget, drop_passwords, now))
+            conflicts = _host_record.settle(record, users, expected or {}, forget, drop_passwords, now)
             changed = json.dumps([record.users, record.pending], sort_keys=True) != before
             if changed:
                 record.write()
@@ -979,17 +981,18 @@ def test_a_run_that_read_the_host_before_another_recorded_its_user_adopts_nothin
     assert limits_of(simulator, only['smtp_user_name']) == (10000, 500)
 
 
-def test_a_run_that_marks_after_another_recorded_the_slot_creates_nothing(simulator, run, h1):
-    """Run A read the host (no user) before run B created and recorded one: A's mark finds the slot held."""
+def test_a_run_that_read_the_host_before_another_recorded_its_user_keeps_that_user(simulator, run, h1):
+    """Run A read the host (no user) before run B created and recorded one: A creates its own, finds the slot recorded
+    when it records, and disables its user."""
     h1_as_a_read_it = frozen_facts(h1)
     b = run().host(h1)
-    zero_counters(simulator)
     outcome = run().host(h1_as_a_read_it)
     assert not outcome['default']['failed']
     assert h1.name_of() == b.name() == outcome.name()
     assert h1.password_of() == users_by_name(simulator)[b.name()]['password']
-    assert enabled_users(simulator) == [b.name()] and simulator.requests()['writes'] == 0
-    assert outcome.notes == ['another run recorded %s for this host first: the host keeps it' % b.name()]
+    assert enabled_users(simulator) == [b.name()] and len(simulator.users()) == 2
+    [a_user] = [name for name in users_by_name(simulator) if name != b.name()]
+    assert outcome.notes == ['disabled %s: another run recorded %s for this host first' % (a_user, b.name())]
 
 
 def test_several_users_with_one_markers_limits_one_is_adopted_and_the_others_are_disabled(simulator, run, h1):
@@ -1106,7 +1109,7 @@ def test_a_new_sender_gets_a_new_user_with_its_limits_and_the_default_user_is_un
     assert listed[default_user] == before
     created = listed[outcome.name(ORDERS)]
     assert (created['total_limit'], created['hourly_limit'], created['status']) == (2000, 50, 'Enable')
-    assert h1.users()['default'] == {'name': default_user, 'password': 'pw-default', 'issued': h1.users()['default']['issued']}
+    assert (h1.name_of(), h1.password_of()) == (default_user, 'pw-default')
     assert (h1.name_of(ORDERS), h1.password_of(ORDERS)) == (created['smtp_user_name'], created['password'])
     counts = simulator.requests()['counts']
     assert (counts['addSmtp'], counts['editSmtp'], counts['resetSmtpPassword']) == (1, 1, 0)
@@ -1149,7 +1152,8 @@ def test_a_decommissioned_host_disables_every_user_it_holds_and_drops_their_pass
     assert all((result['state'], result['changed'], result['failed']) == ('disabled', True, False)
                for result in outcome.results.values())
     assert all(users_by_name(simulator)[name]['status'] == 'Disable' for name in names.values())
-    assert h1.users() == dict((slot, {'name': name, 'password': None, 'issued': None}) for slot, name in names.items())
+    assert dict((slot, (held_user['name'], held_user['password'])) for slot, held_user in h1.users().items()) == dict(
+        (slot, (name, None)) for slot, name in names.items())
     assert sorted(outcome.summary) == sorted('%s (%s): disabled' % (name, 'this host' if slot == 'default' else
                                                                     'sender ' + slot) for slot, name in names.items())
     zero_counters(simulator)
