@@ -26,8 +26,8 @@ ORDERS, NEWS = 'orders@shop.example', '@news.example'
 def loaded(users=None, pending=None):
     """A record as read: ``users`` maps a slot to a name, or to the whole v2 entry."""
     record = HostRecord('/unused/record.json')
-    record.users = dict((slot, user if isinstance(user, dict) else {'name': user, 'password': None, 'issued': None,
-                                                                     'marker': None})
+    record.users = dict((slot, user if isinstance(user, dict) else
+                         {'name': user, 'password': None, 'issued': None, 'marker': None})
                         for slot, user in (users or {}).items())
     record.pending = dict(pending or {})
     return record
