@@ -143,7 +143,8 @@ test-platforms: stage
 lint: stage
 	$(ANSIBLE_ENV) $(BIN)/ansible-lint
 
-# Every module's documentation renders, with its environment fallbacks and the action group.
+# Every module's documentation renders: the API modules' with their environment fallbacks and the action group; the
+# smtp_relay role's internal modules' with an ansible-doc -l line that says so.
 doc-check: stage
 	@for module in sendclean_smtp_user sendclean_smtp_info sendclean_relay_users sendclean_relay_unclaimed; do \
 		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
@@ -151,7 +152,15 @@ doc-check: stage
 			grep -q "$$text" build/$$module.txt || { echo "ansible-doc $$module lacks $$text"; exit 1; }; \
 		done; \
 	done
-	@echo "doc-check: ansible-doc renders the API modules with env fallbacks and the action group"
+	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_credentials; do \
+		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
+	done
+	@$(ANSIBLE_ENV) $(BIN)/ansible-doc -l sendclean.mta > build/ansible-doc-list.txt
+	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_credentials; do \
+		grep -q "^sendclean.mta.$$module *Internal to the smtp_relay role" build/ansible-doc-list.txt \
+			|| { echo "ansible-doc -l does not say $$module is internal to the smtp_relay role"; exit 1; }; \
+	done
+	@echo "doc-check: ansible-doc renders the API modules with env fallbacks and the action group, and the role's internal modules"
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint

@@ -18,7 +18,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._client import STATU
 from ansible_collections.sendclean.mta.plugins.module_utils._module import (
     CONNECTION_ARGUMENT_SPEC, client_from_params, connection_errors, endpoint_from_environment,
 )
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import unclaimed_users
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import incomplete_scope, unclaimed_users
 
 UNCLAIMED_ARGUMENT_SPEC = dict(CONNECTION_ARGUMENT_SPEC, disable={'type': 'bool', 'default': False})
 
@@ -43,7 +43,7 @@ class ActionModule(ActionBase):
     def _report(self, task_vars, warn):
         dummy, params = self.validate_argument_spec(argument_spec=UNCLAIMED_ARGUMENT_SPEC)
         params = endpoint_from_environment(params)
-        refusal = self._incomplete_scope(task_vars)
+        refusal = incomplete_scope(self._task.get_play().strategy, task_vars)
         if refusal and params['disable']:
             raise AnsibleActionFail('smtp_relay_disable_unclaimed is refused: %s' % refusal)
         if refusal:
@@ -70,19 +70,6 @@ class ActionModule(ActionBase):
                     'sendclean_smtp_user.')
         return {'changed': bool(disabled), 'unclaimed': unclaimed, 'disabled': disabled, 'msg': message,
                 '_ansible_verbose_always': True}
-
-    def _incomplete_scope(self, task_vars):
-        """Why this run cannot tell unclaimed users from users of hosts it does not see, if it cannot."""
-        strategy = self._task.get_play().strategy
-        if strategy != 'linear':
-            return ('under strategy %s the hosts do not wait for each other, so no host knows when all have ensured '
-                    'their users; run it with strategy linear' % strategy)
-        if task_vars.get('ansible_limit'):
-            return ('the play runs under --limit and sees only part of the fleet, so the users of the other hosts '
-                    'would look unclaimed; run it without --limit')
-        if set(task_vars['ansible_play_batch']) != set(task_vars['ansible_play_hosts_all']):
-            return 'the play runs in batches (serial): no batch sees the whole fleet; run it without serial'
-        return None
 
     def _disable(self, params, unclaimed, users, warn):
         if self._task.check_mode:

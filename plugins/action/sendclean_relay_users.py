@@ -26,7 +26,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._registry import Reg
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
-    HostUsers, limits_warnings, slot_entries, slot_label, summary,
+    HostUsers, incomplete_scope, limits_warnings, slot_entries, slot_label, summary,
 )
 
 USERS_ARGUMENT_SPEC = dict(CONNECTION_ARGUMENT_SPEC, host={'type': 'dict', 'required': True})
@@ -64,6 +64,9 @@ class ActionModule(ActionBase):
         settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts))
         params = endpoint_from_environment(params)
         problems += connection_errors(params)
+        refusal = incomplete_scope(self._task.get_play().strategy, task_vars) if settings['disable_unclaimed'] else None
+        if refusal:  # refused before any request; a when that skips hosts shows only once every host has run
+            problems.append('smtp_relay_disable_unclaimed is refused: %s' % refusal)
         if not HAS_REQUESTS:  # the requests are made here, with the controller's Python
             problems.append(missing_required_lib('requests'))
         if problems:

@@ -6,7 +6,7 @@
 """A small JSON file that several processes read and write (private: no compatibility promise).
 
 The controller's registry and the host's record of its SMTP users are both such files: read whole, changed under
-an exclusive lock (a file beside it, so the lock outlives the atomic replace), written to a temporary file in the
+an exclusive lock (``<path>.lock`` beside it, so the lock outlives the atomic replace), written to a temporary file in the
 same directory, synced, and renamed over the old one - mode 0600 in a 0700 directory. A file that exists but cannot
 be parsed is an error naming the file and the fix, never silently treated as empty: an empty record would make the
 next run create users the account already has.
@@ -65,8 +65,7 @@ class JsonStore(object):
         try:
             if not os.path.isdir(directory):
                 os.makedirs(directory, DIR_MODE)
-            lock_fd = os.open(os.path.join(directory, '.%s.lock' % os.path.basename(self.path)),
-                              os.O_RDWR | os.O_CREAT, FILE_MODE)
+            lock_fd = os.open(self.path + '.lock', os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
             raise StoreError('cannot create %s %s: %s' % (self.kind, self.path, exc.strerror))
         try:

@@ -7,8 +7,8 @@
 compatibility promise).
 
 Paths are relative to the configuration root (``smtp_relay_config_root``: ``/``, or an image or scratch tree), so the
-controller's plan and the host modules name the same files. main.cf names the paths Postfix reads at run time
-(RUNTIME_CONFIG_DIR), whatever the root.
+controller's plan and the host modules name the same files. main.cf names the paths Postfix reads at run time:
+those under /, whatever the root.
 """
 
 CONFIG_DIR = 'etc/postfix'
@@ -20,7 +20,6 @@ UNCHECKED = CONFIG_DIR + '/sendclean_relay.unchecked'
 MAILNAME = 'etc/mailname'
 # The host's record of its SMTP users (names, passwords, pending creates).
 RECORD = 'etc/sendclean/smtp_relay.json'
-RUNTIME_CONFIG_DIR = '/etc/postfix'
 
 # The host's own Postfix, wherever the files go.
 POSTCONF = '/usr/sbin/postconf'

@@ -208,8 +208,8 @@ def ensure(module, params):
         changed = module.set_owner_if_different(path, params['owner'], changed)
         changed = module.set_group_if_different(path, params['group'], changed)
     suffixes = map_suffixes(params['map_type'])
-    facts['map_built'] = bool(suffixes) and (facts['written'] or not all(os.path.exists('%s.%s' % (path, suffix))
-                                                                          for suffix in suffixes))
+    maps_there = all(os.path.exists('%s.%s' % (path, suffix)) for suffix in suffixes)
+    facts['map_built'] = bool(suffixes) and (facts['written'] or not maps_there)
     if facts['map_built'] and not module.check_mode:
         argv = [params['postmap'], '-c', os.path.dirname(path), '%s:%s' % (params['map_type'], path)]
         rc, dummy, err = module.run_command(argv)

@@ -18,7 +18,7 @@ import re
 
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, RECORD,
-    RUNTIME_CONFIG_DIR, SASL_PASSWD, UNCHECKED, map_files, under,
+    SASL_PASSWD, UNCHECKED, map_files, under,
 )
 
 FILE_MODE = '0644'
@@ -31,6 +31,8 @@ COMPATIBILITY_LEVELS = (('3.6', '3.6'), ('0', '2'))
 # no certificate check, and no TLS at all when STARTTLS is missing, while still sending the SASL password. Any sender
 # could thus expose the host's credentials; tls_required_enable = no keeps every message at the relay's level.
 TLS_REQUIRED_SINCE = '3.10'
+# Where Postfix reads the credentials when it runs, whatever the configuration root the files are written under.
+RUNTIME_SASL_PASSWD = under('/', SASL_PASSWD)
 MISSING_FILE = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
 
 
@@ -65,7 +67,7 @@ def relay_settings(settings, postfix_version, map_type):
     values = {
         'relayhost': relayhost(settings),
         'smtp_sasl_auth_enable': 'yes' if present else 'no',
-        'smtp_sasl_password_maps': '%s:%s/sasl_passwd' % (map_type or '', RUNTIME_CONFIG_DIR) if present else '',
+        'smtp_sasl_password_maps': '%s:%s' % (map_type or '', RUNTIME_SASL_PASSWD) if present else '',
         'smtp_sasl_security_options': 'noanonymous',
         'smtp_sasl_tls_security_options': 'noanonymous',
         'smtp_tls_security_level': settings['tls_security_level'],
@@ -112,7 +114,7 @@ def main_cf_text(settings, values, managed):
         % ('satellite' if settings['mydestination'] else 'null client'),
         '# %s, over TLS (%s), authenticated as this host\'s own SendClean SMTP user.'
         % (relayhost(settings), settings['tls_security_level']),
-        '# The credentials are in %s/sasl_passwd (mode 0600), never in this file.' % RUNTIME_CONFIG_DIR,
+        '# The credentials are in %s (mode 0600), never in this file.' % RUNTIME_SASL_PASSWD,
     ]
     if settings['state'] != 'present':
         lines.extend([
@@ -156,12 +158,11 @@ def credentials_plan(settings, host, users, map_type, files, root):
              or held[key].get('user') != (users.get(slot) or {}).get('name')]
     rotated = [slot for slot in entries.values() if (users.get(slot) or {}).get('password_changed')]
     own_maps = map_files(map_type) if map_type in MAP_SUFFIXES else []
-    current = dict(files.get(SASL_PASSWD, MISSING_FILE), checksum=None)
+    file_as_wanted = dict(files.get(SASL_PASSWD, MISSING_FILE), checksum=None) == dict(
+        MISSING_FILE, exists=True, mode=CREDENTIALS_MODE, owner=settings['config_owner'], group=settings['config_group'])
+    maps_there = all(files.get(path, MISSING_FILE)['exists'] for path in own_maps)
     plan.update(state='present', entries=entries, rotated=rotated, map_files=[under(root, path) for path in own_maps],
-                write=bool(stale or set(held) - set(entries) or rotated
-                           or current != dict(MISSING_FILE, exists=True, mode=CREDENTIALS_MODE,
-                                              owner=settings['config_owner'], group=settings['config_group'])
-                           or not all(files.get(path, MISSING_FILE)['exists'] for path in own_maps)))
+                write=bool(stale or set(held) - set(entries) or rotated or not file_as_wanted or not maps_there))
     return plan
 
 

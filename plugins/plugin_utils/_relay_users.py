@@ -154,6 +154,20 @@ def existing_spec(entry, name, has_password, new_user=False):
     }
 
 
+def incomplete_scope(strategy, task_vars):
+    """Why a run cannot tell the account's unclaimed users from users of hosts it does not see, if it cannot
+    (``strategy``: the play's; ``task_vars``: a host's)."""
+    if strategy != 'linear':
+        return ('under strategy %s the hosts do not wait for each other, so no host knows when all have ensured '
+                'their users; run it with strategy linear' % strategy)
+    if task_vars.get('ansible_limit'):
+        return ('the play runs under --limit and sees only part of the fleet, so the users of the other hosts '
+                'would look unclaimed; run it without --limit')
+    if set(task_vars['ansible_play_batch']) != set(task_vars['ansible_play_hosts_all']):
+        return 'the play runs in batches (serial): no batch sees the whole fleet; run it without serial'
+    return None
+
+
 def unclaimed_users(users, claimed):
     """The enabled users of the account that no host and no registry claims, as name and limits (no password)."""
     return [{'name': user['name'], 'total_limit': user['total_limit'], 'hourly_limit': user['hourly_limit']}

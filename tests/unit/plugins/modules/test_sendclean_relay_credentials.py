@@ -31,7 +31,8 @@ file="${3#*:}"
 if [ -e %(fail)s ]; then cat "$file" >&2; exit 1; fi
 cp "$file" "$file.db"
 '''
-OWNER, GROUP = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+OWNER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import 
     NAMES, PREFIX, SENDER_OPTIONS, Problems, check, os_family_of, read,
 )
 
+
 @pytest.fixture
 def read_vars(relay_task_vars):
     """read() of the role's variables on web1, with ``overrides``."""
@@ -203,16 +204,16 @@ def test_senders_are_normalized_with_every_option(checked):
     ({'main_cf_settings': {'smtp_tls_note_starttls_offer': True}},
      'smtp_relay_main_cf_settings takes values as Postfix writes them: strings (or numbers), not true for '
      'smtp_tls_note_starttls_offer. Write booleans as "yes"/"no" and lists as one comma-separated string.'),
-    ({'main_cf_settings': {'mynetworks': ['127.0.0.0/8']}}, 'smtp_relay_main_cf_settings takes values as Postfix '
-                                                          'writes them: strings (or numbers), not ["127.0.0.0/8"] for '
-                                                          'mynetworks.'),
+    ({'main_cf_settings': {'mynetworks': ['127.0.0.0/8']}},
+     'smtp_relay_main_cf_settings takes values as Postfix writes them: strings (or numbers), not ["127.0.0.0/8"] for '
+     'mynetworks.'),
     ({'main_cf_settings': {'bad key': 'x'}}, 'smtp_relay_main_cf_settings has "bad key", which is no main.cf parameter '
                                              'name (letters, digits and underscores).'),
     ({'main_cf_settings': {'smtpd_banner': 'a\nb'}}, 'smtp_relay_main_cf_settings.smtpd_banner must be one line (it '
                                                      'is written in main.cf), not "a\\nb".'),
-    ({'main_cf_settings': 'maillog_file=/var/log/postfix.log'}, 'smtp_relay_main_cf_settings must be a dict of '
-                                                               'main.cf parameters and their values, not '
-                                                               '"maillog_file=/var/log/postfix.log"'),
+    ({'main_cf_settings': 'maillog_file=/var/log/postfix.log'},
+     'smtp_relay_main_cf_settings must be a dict of main.cf parameters and their values, not '
+     '"maillog_file=/var/log/postfix.log"'),
     ({'tls_cert_match': [{'name': 'x'}]}, 'smtp_relay_tls_cert_match must be a list of names (or one comma-separated '
                                           'string), not [{"name": "x"}]'),
     ({'mailname': 'a\nb'}, 'smtp_relay_mailname must be one line (it is written in main.cf), not "a\\nb".'),
@@ -319,4 +320,3 @@ def test_the_sender_rotate_password_option(value, normalized, wrong):
     problems = Problems()
     assert sender_option('rotate_password')(problems, 'x.rotate_password', value) == normalized
     assert bool(problems) is wrong
-

@@ -316,9 +316,9 @@ def test_a_converged_host_has_nothing_to_write(the_settings, senders):
     first = plan(the_settings, host(files={MAIN_CF: written('x', '0644')}), the_users, False)
     facts = converged(first, the_users, settings=first['settings'], running=True)
     again = plan(the_settings, facts, the_users, False)
-    assert (again['main_cf']['write'], again['main_cf_keys'], again['mailname']['write'], again['credentials']['write'],
-            again['changes'], again['checks_needed'], again['restart_needed']) == (False, [], False, False, False,
-                                                                                  False, False)
+    found = (again['main_cf']['write'], again['main_cf_keys'], again['mailname']['write'], again['credentials']['write'],
+             again['changes'], again['checks_needed'], again['restart_needed'])
+    assert found == (False, [], False, False, False, False, False)
 
 
 @pytest.mark.parametrize('change', ['mode', 'owner', 'content', 'missing'])
