@@ -123,3 +123,14 @@ def test_a_slot_that_fails_says_what_failed_in_plain_words(simulator, run_users)
     assert result['msg'].startswith('The SendClean SMTP user of this host could not be ensured: SendClean '
                                     'settings/addSmtp failed: ')
     assert simulator.users() == []
+
+
+@pytest.mark.parametrize('variables, reason', [
+    ({'ansible_limit': 'web1'}, 'the play runs under --limit'),
+    ({'ansible_play_hosts_all': ['web1', 'web2']}, 'the play runs in batches (serial)'),
+], ids=['limit', 'serial'])
+def test_disable_unclaimed_on_part_of_the_fleet_is_refused_with_the_input_before_any_request(
+        simulator, run_users, variables, reason):
+    result = run_users(smtp_relay_disable_unclaimed=True, **variables)
+    assert result['failed'] and 'smtp_relay_disable_unclaimed is refused: ' in result['msg'] and reason in result['msg']
+    assert simulator.requests()['total'] == 0 and not os.path.exists(run_users.record)

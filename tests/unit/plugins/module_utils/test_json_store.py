@@ -45,7 +45,7 @@ def test_a_missing_file_loads_as_none_and_is_written_private_in_a_private_direct
     assert (mode_of(path), mode_of(os.path.dirname(path))) == (0o600, 0o700)
     assert JsonStore(path, 'counter').load() == {'total': 1}
     # The lock is a file beside it, so that it outlives the rename; nothing else is left behind.
-    assert sorted(os.listdir(os.path.dirname(path))) == ['.file.json.lock', 'file.json']
+    assert sorted(os.listdir(os.path.dirname(path))) == ['file.json', 'file.json.lock']
 
 
 def test_writing_without_the_lock_is_refused_and_writes_nothing(tmp_path):
