@@ -144,9 +144,11 @@ def settle(record, users, expected, forget, drop_passwords, now):
     """Record the users of this run and return the slots another run recorded first, {slot: their name}.
 
     ``users`` maps a slot to ``{name, password}`` (password None: keep the one the record has); ``expected`` maps a
-    slot to the name the run found when it started (None: none). A slot whose record changed since names another
-    user: the first writer wins, and the caller disables its own user. ``forget`` drops slots (senders taken off the
-    list), ``drop_passwords`` removes the passwords of slots whose users are disabled (decommission).
+    slot to the name the run found when it started (None: none). A slot whose record changed since is left as it is:
+    the first writer wins. When it names another user, the caller disables its own; when it names the same one,
+    another run adopted it and reset its password after this run got its own, so the record keeps that run's.
+    ``forget`` drops slots (senders taken off the list), ``drop_passwords`` removes the passwords of slots whose
+    users are disabled (decommission).
 
     A slot recorded from its pending create moves the marker into the user's entry (``marker``): the new user carries
     the marker's limits until the run sets the wanted ones, and a run killed in between (or whose edit failed) leaves
@@ -155,7 +157,7 @@ def settle(record, users, expected, forget, drop_passwords, now):
     conflicts = {}
     for slot, user in users.items():
         held = record.name_of(slot)
-        if held and held != user['name'] and held != expected.get(slot):
+        if held and held != expected.get(slot):
             conflicts[slot] = held
             continue
         entry = dict(record.users.get(slot) or {}, name=user['name'])

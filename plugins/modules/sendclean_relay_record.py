@@ -17,8 +17,9 @@ description:
     the time the password was issued, and the markers of pending creates.
   - Before a create is sent, O(mark) marks it pending with one-off limits, so a create whose reply was lost (or whose
     run was killed) is recognised later among the account's users. A marker already there is kept, whoever wrote it.
-  - O(names) records users; a slot that another run recorded first (its name differs from O(expected)) is left as
-    that run wrote it and reported in RV(conflicts) - the first writer wins.
+  - O(names) records users. A slot that another run recorded a user for since this run began (the record no longer
+    names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts), so the first writer
+    wins.
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:
@@ -42,8 +43,7 @@ options:
         version of the role holds only there.
     type: path
   mark:
-    description: Slots to mark a create pending for, each with the hourly limit of its create. Slots that hold a user
-      are left alone.
+    description: Slots to mark a create pending for, each with the hourly limit of its create.
     type: dict
     default: {}
   names:
@@ -91,6 +91,7 @@ conflicts:
   sample: {default: sc-1a2b3c}
 '''
 
+import contextlib
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -105,20 +106,21 @@ def main():
     module = AnsibleModule(
         argument_spec={
             'path': {'type': 'path', 'required': True},
-            'sasl_passwd': {'type': 'path'},
+            'sasl_passwd': {'type': 'path', 'no_log': False},  # the file's path, not a secret
             'mark': {'type': 'dict', 'default': {}},
             'names': {'type': 'dict', 'default': {}},
             'passwords': {'type': 'dict', 'default': {}, 'no_log': True},
             'expected': {'type': 'dict', 'default': {}},
             'forget': {'type': 'list', 'elements': 'str', 'default': []},
-            'drop_passwords': {'type': 'list', 'elements': 'str', 'default': []},
+            'drop_passwords': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': False},  # slot names
         },
         supports_check_mode=True,
     )
     params = module.params
     record = HostRecord(params['path'])
     try:
-        with record.locked():
+        # Check mode writes nothing, not even the lock file or the directory of a new record.
+        with contextlib.nullcontext() if module.check_mode else record.locked():
             record.read()
             before = (repr(record.users), repr(record.pending))
             if params['sasl_passwd']:

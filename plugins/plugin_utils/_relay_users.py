@@ -18,8 +18,9 @@ alone, in this order of trust:
 A new user is made in three steps, so a run killed at any point leaves nothing that blocks the next: the host marks
 the create pending (one-off limits), addSmtp is sent with those limits, the host records the user and its password,
 and only then are the limits set to the wanted ones. Killed before the record, the next run adopts the user by its
-marker; killed after it, the next run finds the host's user and sets its limits. Two runs that raced on one slot:
-the first to record wins, the other disables the user it made and says so.
+marker; killed after it, the next run finds the host's user still at the marker's limits and sets them. A user
+adopted by its marker is recorded before its password is reset. Two runs that raced on one slot: the first to
+record wins; the other disables the user it made (never the one the host now holds) and says so.
 """
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
@@ -74,7 +75,8 @@ def _entry(settings, held, slot, state, total_limit, hourly_limit, rotate, name=
 
 class Decision(object):
     """What to do for one slot: ``spec`` for the Provisioner (None: nothing to ensure), ``create`` (a new user), or
-    ``error`` for that slot alone. ``origin`` says where the user came from; ``note`` what is worth telling."""
+    ``error`` for that slot alone. ``origin`` says where the user came from; ``note`` what is worth telling.
+    ``lost``: another run recorded the slot's user on the host since this run began (see HostUsers._lost_race)."""
 
     def __init__(self, spec=None, origin=None, error=None, note=None, create=False, extras=()):
         self.spec = spec
@@ -83,6 +85,7 @@ class Decision(object):
         self.note = note
         self.create = create
         self.extras = list(extras)
+        self.lost = False
 
 
 def decide(entry, users, registry_name, claimed):
@@ -186,6 +189,7 @@ class HostUsers(object):
         self.check_mode = provisioner.check_mode
         self.results = {}
         self.notes = []
+        self._recorded = {}  # slot -> the user this run recorded before making any change to it
 
     def ensure(self, entries, claimed):
         """Decide and ensure every slot; returns the names this host now claims."""
@@ -206,17 +210,17 @@ class HostUsers(object):
                     ', '.join(self.provisioner.disable_extras(decision.extras, slot_label(entry['slot']))),
                     slot_label(entry['slot'])))
         by_slot = dict((entry['slot'], entry) for entry in entries)
-        creates = [slot for slot, decision in decisions.items() if decision.create and not decision.error]
-        markers = self._mark(creates, by_slot)
+        markers = self._claim(by_slot, decisions)
         passwords = {}
         for slot, decision in decisions.items():
-            if decision.spec is not None and not decision.error:
+            if decision.spec is not None and not decision.error and not decision.lost:
                 self._apply(slot, self._first_step(decision, markers.get(slot)), passwords)
         self._record(by_slot, decisions, passwords)
         if self.registry is not None and not self.check_mode:
             self._register(by_slot)  # what the host holds now, a raced slot's included
         for slot, decision in decisions.items():
-            if self._held_from_marker(decision) and not self.results[slot]['failed'] and not self.check_mode:
+            if self._held_from_marker(decision) and not (self.results[slot]['failed'] or decision.lost
+                                                         or self.check_mode):
                 # Only now that the host holds the user do its limits leave the marker's one-off values.
                 name = self.results[slot]['smtp_user']['name']
                 self._apply(slot, Decision(dict(decision.spec, name=name, reset_password=False)), passwords)
@@ -240,10 +244,24 @@ class HostUsers(object):
                             create=True, origin=decision.origin)
         return Decision(dict(decision.spec, total_limit=None, hourly_limit=None, enabled=None), origin=decision.origin)
 
-    def _mark(self, creates, by_slot):
-        if not creates or self.check_mode:
+    def _claim(self, by_slot, decisions):
+        """The host's record before any user is made or given a password: a marker for each create, and the name of
+        each user adopted by its marker (the slot held none), so that a run racing for that user finds it held before
+        this one resets its password. A slot another run recorded since this run began is that run's. Returns the
+        markers."""
+        live = dict((slot, decision) for slot, decision in decisions.items()
+                    if decision.spec is not None and not decision.error)
+        creates = [slot for slot, decision in live.items() if decision.create]
+        adopted = dict((slot, decision.spec['name']) for slot, decision in live.items()
+                       if decision.origin == ORIGIN_ADOPTED)
+        if self.check_mode or not (creates or adopted):
             return {}
-        return self.write_record(mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates))['markers']
+        written = self.write_record(mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates),
+                                    names=adopted, expected=dict((slot, None) for slot in adopted))
+        for slot, held in written['conflicts'].items():
+            self._lost_race(slot, adopted.get(slot), held, decisions[slot])
+        self._recorded = dict((slot, name) for slot, name in adopted.items() if not decisions[slot].lost)
+        return written['markers']
 
     def _apply(self, slot, decision, passwords):
         result = self.results[slot]
@@ -296,11 +314,11 @@ class HostUsers(object):
                 elif identity.get('has_password'):
                     drop.append(slot)
                 continue
-            if result['failed'] or not name:
+            if result['failed'] or not name or decisions[slot].lost:
                 continue
             password = passwords.get(slot)
             if name != identity.get('name') or password or identity.get('legacy'):
-                names[slot], expected[slot] = name, identity.get('name')
+                names[slot], expected[slot] = name, self._recorded.get(slot, identity.get('name'))
                 if password:
                     new_passwords[slot] = password
         if self.check_mode or not (names or forget or drop):
@@ -318,15 +336,26 @@ class HostUsers(object):
                     self.registry.record(key, name)
 
     def _lost_race(self, slot, ours, held, decision):
-        """Another run recorded ``held`` for the slot first: the user this run made is disabled, the host keeps its."""
+        """Another run recorded ``held`` for the slot since this run began: the host keeps it. A user this run made or
+        adopted that is not ``held`` is disabled, never left enabled and unclaimed; when it is ``held``, the other run
+        adopted it and gave it the password the host now has."""
         result = self.results[slot]
-        if decision.create or decision.origin == ORIGIN_ADOPTED:
-            self.provisioner.apply({'name': ours, 'key': None, 'state': 'disabled', 'enabled': None,
-                                    'total_limit': None, 'hourly_limit': None, 'reset_password': False,
-                                    'return_password': False, 'recreate_missing': False})
-            self.notes.append('disabled %s: another run recorded %s for %s first' % (ours, held, slot_label(slot)))
-        decision.create = False
-        result['smtp_user'] = public_view(self.provisioner.find(held)) or dict(result['smtp_user'], name=held)
+        decision.lost = True
+        if decision.note in self.notes:
+            self.notes.remove(decision.note)  # what it was to do with the slot, which it does not
+        if ours and ours != held and self._held_from_marker(decision):
+            try:
+                self.provisioner.apply({'name': ours, 'key': None, 'state': 'disabled', 'enabled': None,
+                                        'total_limit': None, 'hourly_limit': None, 'reset_password': False,
+                                        'return_password': False, 'recreate_missing': False})
+            except ProvisionError as exc:
+                result.update(failed=True, msg='another run recorded %s for %s first, and %s, made by this run, could '
+                                               'not be disabled: %s' % (held, slot_label(slot), ours, exc))
+            else:
+                self.notes.append('disabled %s: another run recorded %s for %s first' % (ours, held, slot_label(slot)))
+        else:
+            self.notes.append('another run recorded %s for %s first: the host keeps it' % (held, slot_label(slot)))
+        result['smtp_user'] = public_view(self.provisioner.find(held) or {'name': held})
 
 
 def summary(results):

@@ -26,14 +26,16 @@ ORDERS, NEWS = 'orders@shop.example', '@news.example'
 def loaded(users=None, pending=None):
     """A record as read: ``users`` maps a slot to a name, or to the whole v2 entry."""
     record = HostRecord('/unused/record.json')
-    record.users = dict((slot, user if isinstance(user, dict) else {'name': user, 'password': None, 'issued': None})
+    record.users = dict((slot, user if isinstance(user, dict) else
+                         {'name': user, 'password': None, 'issued': None, 'marker': None})
                         for slot, user in (users or {}).items())
     record.pending = dict(pending or {})
     return record
 
 
-def user(name, password=None, issued=None):
-    return {'name': name, 'password': password, 'issued': issued}
+def user(name, password=None, issued=None, marker=None):
+    """A slot's entry; ``marker``: the limits of the create that made its user."""
+    return {'name': name, 'password': password, 'issued': issued, 'marker': marker}
 
 
 def marker(total_limit=123456789, hourly_limit=400, since=NOW - 10):
@@ -105,8 +107,7 @@ def test_mark_gives_each_slot_without_a_user_its_own_one_off_limits():
 def test_mark_keeps_a_marker_already_there_however_fresh_and_whoever_wrote_it(since):
     """No lease: a marker of a run still going, or killed a moment ago, is taken over, never waited for."""
     record = loaded(pending={'default': marker(since=since)})
-    markers = mark(record, {'default': 999}, NOW)
-    assert markers == {'default': marker(since=since)}
+    assert mark(record, {'default': 999}, NOW) == {'default': marker(since=since)}
     assert record.pending == {'default': marker(since=since)}
 
 
@@ -118,13 +119,22 @@ def test_mark_leaves_the_slots_it_is_not_given_alone():
     assert record.users == {NEWS: user('smtp3')}
 
 
+def test_mark_marks_a_slot_that_names_a_user_too():
+    """recreate_missing: the record still names the user gone from the account; or another run recorded the slot
+    since this run read it, which settle finds out."""
+    record = loaded(users={'default': user('smtp-gone', 'pw', NOW - 5)})
+    markers = mark(record, {'default': 500}, NOW)
+    assert list(markers) == ['default'] and record.pending == markers
+    assert record.users == {'default': user('smtp-gone', 'pw', NOW - 5)}
+
+
 # --- settle: after the create, the first writer wins ---
 
-def test_settle_records_the_user_and_its_password_and_drops_the_marker():
+def test_settle_records_the_user_and_its_password_and_the_marker_its_user_was_made_with():
     record = loaded(pending={'default': marker()})
     conflicts = settle(record, {'default': {'name': 'smtp1', 'password': 'pw1'}}, {'default': None}, [], [], NOW + 0.5)
     assert conflicts == {}
-    assert record.users == {'default': user('smtp1', 'pw1', NOW)} and record.pending == {}
+    assert record.users == {'default': user('smtp1', 'pw1', NOW, marker())} and record.pending == {}
 
 
 def test_settle_keeps_the_password_of_a_user_the_host_holds_when_no_new_one_is_given():
@@ -154,14 +164,24 @@ def test_settle_leaves_a_slot_another_run_recorded_first_and_names_its_user(expe
                                 ORDERS: {'name': 'smtp3', 'password': 'pw3'}},
                        {'default': expected, ORDERS: None}, [], [], NOW)
     assert conflicts == {'default': 'smtp1'}
-    assert record.users == {'default': first, ORDERS: user('smtp3', 'pw3', NOW)}  # the other slot is recorded
+    assert record.users == {'default': first, ORDERS: user('smtp3', 'pw3', NOW, marker())}  # the other slot's is
     assert 'pw2' not in json.dumps([record.users, record.pending])
 
 
-def test_settle_of_the_same_user_another_run_recorded_is_no_conflict():
-    record = loaded(users={'default': user('smtp1', 'pw1', NOW - 5)})
-    assert settle(record, {'default': {'name': 'smtp1', 'password': None}}, {'default': None}, [], [], NOW) == {}
-    assert record.users == {'default': user('smtp1', 'pw1', NOW - 5)}
+def test_settle_leaves_the_same_user_another_run_recorded_since_with_that_runs_password():
+    """That run adopted this run's new user by its marker and reset its password: this run's no longer works."""
+    record = loaded(users={'default': user('smtp1', 'pw-of-the-other-run', NOW - 5)})
+    conflicts = settle(record, {'default': {'name': 'smtp1', 'password': 'pw-of-this-run'}}, {'default': None}, [], [],
+                       NOW)
+    assert conflicts == {'default': 'smtp1'}
+    assert record.users == {'default': user('smtp1', 'pw-of-the-other-run', NOW - 5)}
+
+
+def test_settle_of_the_password_of_a_user_this_run_recorded_before_is_no_conflict():
+    """A user adopted by its marker is recorded first, its password once it is reset."""
+    record = loaded(users={'default': user('smtp1', marker=marker())})
+    assert settle(record, {'default': {'name': 'smtp1', 'password': 'pw1'}}, {'default': 'smtp1'}, [], [], NOW) == {}
+    assert record.users == {'default': user('smtp1', 'pw1', NOW, marker())}
 
 
 def test_settle_forgets_slots_and_drops_passwords():
@@ -221,16 +241,16 @@ def test_identity_facts_say_what_the_host_holds_without_a_password(tmp_path):
     path = str(tmp_path / 'record.json')
     record = HostRecord(path)
     with record.locked():
-        record.users = {ORDERS: user('smtpA', 'secret-a', NOW), 'x@y.example': user('smtpX')}
+        record.users = {ORDERS: user('smtpA', 'secret-a', NOW, marker(NOW)), 'x@y.example': user('smtpX')}
         record.pending = {NEWS: marker()}
         record.write()
     sasl_passwd = write(tmp_path / 'sasl_passwd', '[relay.example.org]:587 smtpD:secret-d\n')
     facts = identity_facts(path, sasl_passwd)
     assert facts == {'path': path, 'sasl_passwd': sasl_passwd, 'legacy': ['default'], 'users': {
-        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None},
-        ORDERS: {'name': 'smtpA', 'has_password': True, 'issued': NOW, 'pending': None},
-        'x@y.example': {'name': 'smtpX', 'has_password': False, 'issued': None, 'pending': None},
-        NEWS: {'name': None, 'has_password': False, 'issued': None, 'pending': marker()},
+        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
+        ORDERS: {'name': 'smtpA', 'has_password': True, 'issued': NOW, 'pending': None, 'marker': marker(NOW)},
+        'x@y.example': {'name': 'smtpX', 'has_password': False, 'issued': None, 'pending': None, 'marker': None},
+        NEWS: {'name': None, 'has_password': False, 'issued': None, 'pending': marker(), 'marker': None},
     }}
     assert 'secret' not in json.dumps(facts)
 
@@ -240,8 +260,9 @@ def test_identity_facts_of_a_version_1_host_name_the_slots_whose_passwords_are_i
     sasl_passwd = write(tmp_path / 'sasl_passwd', SASL_PASSWD)
     facts = identity_facts(path, sasl_passwd)
     assert facts['legacy'] == ['default']
-    assert facts['users'] == {'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None},
-                              NEWS: {'name': 'smtpN', 'has_password': False, 'issued': None, 'pending': None}}
+    assert facts['users'] == {
+        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
+        NEWS: {'name': 'smtpN', 'has_password': False, 'issued': None, 'pending': None, 'marker': None}}
     assert 'secret' not in json.dumps(facts)
 
 
