@@ -285,8 +285,9 @@ def test_keys_mode_sets_only_the_keys_that_differ():
     current = dict(wanted, soft_bounce='yes', smtp_tls_security_level='may')
     del current['relayhost']
     planned = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}, settings=current), users(), False)
-    assert planned['main_cf_keys'] == [{'key': 'relayhost', 'value': RELAY}, {'key': 'smtp_tls_security_level', 'value': 'secure'},
-                               {'key': 'soft_bounce', 'value': 'no'}]
+    assert planned['main_cf_keys'] == [{'key': 'relayhost', 'value': RELAY},
+                                       {'key': 'smtp_tls_security_level', 'value': 'secure'},
+                                       {'key': 'soft_bounce', 'value': 'no'}]
     assert planned['main_cf']['content'] is None and planned['main_cf']['write'] is False
     assert planned['changes'] is True
 
