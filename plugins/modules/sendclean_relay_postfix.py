@@ -85,8 +85,9 @@ postfix_plan:
     problems:
       description:
         - What keeps the host from taking the configuration (an unknown map type,
-          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf)); the task
-          fails with them. Empty on a decommissioned host.
+          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf)). The
+          task does not fail with them - before Postfix is installed some are expected; the role fails with those
+          left after the install. Empty on a decommissioned host.
       type: list
       elements: str
       returned: always

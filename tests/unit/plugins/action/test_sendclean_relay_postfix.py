@@ -77,11 +77,12 @@ def test_check_mode_without_postfix_plans_a_hash_map(run_action):
     assert result.get('failed', False) is False
 
 
-def test_a_host_problem_fails_the_task_with_the_plan(run_action):
+def test_a_host_problem_is_in_the_plan_for_the_role_to_report(run_action):
+    """Before an install a host without Postfix has a problem the install settles: the task does not fail."""
     result = run_action({'host': relay_facts(installed=False), 'users': USERS})
-    assert result['failed'] is True
-    assert result['msg'].startswith('The map type of the credentials is unknown: set smtp_relay_map_type')
-    assert result['postfix_plan']['problems'] == [result['msg']]
+    assert result.get('failed', False) is False
+    [problem] = result['postfix_plan']['problems']
+    assert problem.startswith('The map type of the credentials is unknown: set smtp_relay_map_type')
 
 
 def test_wrong_role_input_fails_naming_each_variable(run_action):
