@@ -114,19 +114,31 @@ units: stage
 
 # Every integration target against a fresh simulator, once, at -vvv --diff: the secrets audit scans that whole output
 # for the token and every SMTP password the simulator issued (leaks must be 0). The log is 0600: it may hold a leak.
-# E2E=1 (as root, Debian/Ubuntu; .ci/run always sets it) adds tier 2 of the smtp_relay role: real Postfix relaying
-# through a local TLS + AUTH relay. The target installs what it needs from the OS packages.
+# E2E=1 (as root, Debian/Ubuntu; .ci/run always sets it) switches on tier 2 of the smtp_relay role: real Postfix,
+# installed from the OS packages, relaying through a local TLS + AUTH relay (the smtp_relay_postfix target).
+# `make test E2E=1` runs tier 2 only through test-platforms: its roots run the whole step list of smtp_relay_postfix,
+# and its bookworm root is the release of this (CI's) host, so tier 2 on this host too would repeat that run.
+# HOST_TIER2=1 runs it on this host: `make integration E2E=1` sets it, so
+# `make integration INTEGRATION_ARGS=smtp_relay_postfix E2E=1` runs tier 2 here alone.
 E2E ?= 0
-INTEGRATION_ARGS += $(if $(filter 1,$(E2E)),--allow-destructive)
+HOST_TIER2 ?= $(E2E)
+test: HOST_TIER2 = 0
 
 SECRETS_AUDIT := cd $(STAGED) && $(ANSIBLE_ENV) $(BIN)/python tests/utils/secrets_audit.py --python $(ANSIBLE_PYTHON_VERSION)
 
+# ansible-test runs a destructive target (smtp_relay_postfix) only with --allow-destructive, even when it is named.
 integration: stage
 ifeq ($(E2E),1)
 	@test "$$(id -u)" = 0 || { echo "E2E=1 installs and runs Postfix: run it as root"; exit 1; }
 endif
-	$(SECRETS_AUDIT) --workdir $(CURDIR)/build/integration --log $(CURDIR)/build/integration.log $(INTEGRATION_ARGS)
-	@$(if $(filter 1,$(E2E)),true,echo "SKIPPED: smtp_relay_postfix (tier 2: real Postfix, destructive, needs root): run 'make test E2E=1' as root")
+	$(SECRETS_AUDIT) --workdir $(CURDIR)/build/integration --log $(CURDIR)/build/integration.log \
+		$(if $(filter 1,$(HOST_TIER2)),--allow-destructive) $(INTEGRATION_ARGS)
+	@$(if $(filter 1,$(HOST_TIER2)),true,echo "SKIPPED: $(if $(filter 1,$(E2E)),$(SKIPPED_HOST_TIER2),$(SKIPPED_TIER2))")
+
+SKIPPED_HOST_TIER2 = smtp_relay_postfix on this host: 'make test E2E=1' runs tier 2 in test-platforms' Debian roots \
+	($(PLATFORMS)) instead; to run it here: make integration INTEGRATION_ARGS=smtp_relay_postfix E2E=1
+SKIPPED_TIER2 = smtp_relay_postfix (tier 2: real Postfix, destructive, needs root): as root, 'make test E2E=1' runs it \
+	in test-platforms (Debian roots), 'make integration E2E=1' on this host
 
 # Tier 2 of the smtp_relay role on each Debian release the role claims (PLATFORMS), each in a root file system
 # under build/platforms built with debootstrap from Debian's archive (kept: later runs copy it afresh), reached over
@@ -143,15 +155,25 @@ test-platforms: stage
 lint: stage
 	$(ANSIBLE_ENV) $(BIN)/ansible-lint
 
-# Every module's documentation renders, with its environment fallbacks and the action group.
+# Every module's documentation renders: the API modules' with their environment fallbacks and the action group; the
+# smtp_relay role's internal modules' with an ansible-doc -l line that says so.
 doc-check: stage
-	@for module in sendclean_smtp_user sendclean_smtp_info sendclean_smtp_fleet; do \
+	@for module in sendclean_smtp_user sendclean_smtp_info sendclean_relay_users sendclean_relay_unclaimed; do \
 		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
 		for text in SENDCLEAN_TOKEN SENDCLEAN_OWNER_ID SENDCLEAN_APP_DOMAIN SENDCLEAN_API_URL sendclean.mta.sendclean; do \
 			grep -q "$$text" build/$$module.txt || { echo "ansible-doc $$module lacks $$text"; exit 1; }; \
 		done; \
 	done
-	@echo "doc-check: ansible-doc renders the API modules with env fallbacks and the action group"
+	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_credentials sendclean_relay_record; do \
+		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
+	done
+	@$(ANSIBLE_ENV) $(BIN)/ansible-doc -l sendclean.mta > build/ansible-doc-list.txt
+	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_credentials sendclean_relay_record \
+			sendclean_relay_users sendclean_relay_unclaimed; do \
+		grep -q "^sendclean.mta.$$module *Internal to the smtp_relay role" build/ansible-doc-list.txt \
+			|| { echo "ansible-doc -l does not say $$module is internal to the smtp_relay role"; exit 1; }; \
+	done
+	@echo "doc-check: ansible-doc renders the API modules with env fallbacks and the action group, and the role's internal modules"
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -166,6 +188,8 @@ clean:
 # ansible-core 2.20 (Python 3.12) and 2.21 (Python 3.13), each in build/matrix/<version>/venv;
 # 2.19 (Python 3.11) is what sanity, units and integration above run.
 # A leg whose Python is missing prints SKIPPED and does not count as passed; MATRIX_ARGS=--require-all makes it fail.
+# The legs test side by side (their integration mostly waits on processes), each line of output after the leg's
+# version in brackets; build/matrix/<version>/test-matrix.log keeps a leg's output. MATRIX_ARGS="--only 2.20": one leg.
 test-matrix: venv
 	$(BIN)/python tests/utils/run_matrix.py --base-python $(ANSIBLE_PYTHON_VERSION) $(MATRIX_ARGS)
 

@@ -6,149 +6,172 @@
 """The host's record of the SendClean SMTP users it holds, one per slot (private: no compatibility promise).
 
 A slot is ``default`` (the user that relays all the host's mail) or a sender (``orders@shop.example``,
-``@news.example``). The record holds names and pending-create markers, never a password: the passwords stay in
-the Postfix SASL password file, one line per slot.
+``@news.example``). The record is the host's credentials store, independent of its MTA: each slot's user name,
+password and the time the password was issued, plus the pending-create markers. The MTA's own credentials file is
+built from it on the host, so a password travels only from the API to this file.
+
+Version 1 (names only; the passwords were in Postfix's sasl_passwd) is read as names without passwords, and the
+writer imports each password from that file once.
 """
 
-import contextlib
-import fcntl
-import json
-import os
 import random
-import tempfile
-import time
-import uuid
 
-FORMAT_VERSION = 1
+from ansible_collections.sendclean.mta.plugins.module_utils._json_store import JsonStore
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import parse as parse_sasl_passwd
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import read as read_text
+
+FORMAT_VERSION = 2
 DEFAULT_SLOT = 'default'
-# One-off total limits of pending creates: far above any real limit, drawn from 900 million values.
+KIND = 'SMTP user record'
+EXPECTED = '{"version": 2, "users": {slot: {"name": ..., "password": ...}}, "pending": {slot: marker}}'
+# One-off total limits of pending creates: far above any real limit, drawn from 900 million values, so the user a
+# create made is recognised among the account's users even when its reply was lost.
 MARKER_LIMITS = (100000000, 999999999)
 
 
 class HostRecord(object):
-    """The record file: ``{"version": 1, "users": {slot: name}, "pending": {slot: marker}}``."""
+    """The record file. ``read()`` it; change it only inside ``with record.locked():`` and then ``write()``."""
 
     def __init__(self, path):
         self.path = path
+        self._store = JsonStore(path, KIND)
         self.users, self.pending = {}, {}
 
-    @contextlib.contextmanager
-    def locked(self, write):
-        """Load the record; to ``write`` it, hold its lock (a file beside it), making the directory if needed."""
-        directory = os.path.dirname(self.path)
-        if not write:
-            self._load()
-            yield self
-            return
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        lock_fd = os.open(os.path.join(directory, '.%s.lock' % os.path.basename(self.path)), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            self._load()
-            yield self
-        finally:
-            os.close(lock_fd)
+    def read(self):
+        """Load the file (a missing file is an empty record); returns self."""
+        data = self._store.load()
+        self.users, self.pending = {}, {}
+        if data is None:
+            return self
+        if not isinstance(data, dict) or not isinstance(data.get('users', {}), dict) \
+                or not isinstance(data.get('pending', {}), dict):
+            raise self._store.invalid(EXPECTED)
+        for slot, user in data.get('users', {}).items():
+            if isinstance(user, str):  # version 1: the name alone
+                user = {'name': user}
+            if not isinstance(user, dict) or not isinstance(user.get('name'), str):
+                raise self._store.invalid(EXPECTED)
+            self.users[slot] = {'name': user['name'], 'password': user.get('password'), 'issued': user.get('issued'),
+                                'marker': user.get('marker')}
+        for slot, marker in data.get('pending', {}).items():
+            if not isinstance(marker, dict) or not all(isinstance(marker.get(key), int)
+                                                       for key in ('total_limit', 'hourly_limit')):
+                raise self._store.invalid(EXPECTED)
+            self.pending[slot] = {'total_limit': marker['total_limit'], 'hourly_limit': marker['hourly_limit'],
+                                  'since': marker.get('since')}
+        return self
 
-    def _load(self):
-        try:
-            with open(self.path) as handle:
-                data = json.load(handle)
-        except (IOError, OSError):
-            return
-        self.users = dict(data.get('users') or {})
-        self.pending = dict(data.get('pending') or {})
+    def locked(self):
+        """The exclusive lock of the record; read() again once it is held."""
+        return self._store.locked()
 
     def write(self):
-        directory = os.path.dirname(self.path)
-        fd, temp_path = tempfile.mkstemp(prefix='.identity-', dir=directory)
-        try:
-            with os.fdopen(fd, 'w') as handle:
-                json.dump({'version': FORMAT_VERSION, 'users': self.users, 'pending': self.pending}, handle, indent=2,
-                          sort_keys=True)
-                handle.write('\n')
-                handle.flush()
-                os.fsync(handle.fileno())  # a pending marker must be on disk before its create is sent
-            os.chmod(temp_path, 0o600)
-            os.rename(temp_path, self.path)
-        finally:
-            if os.path.exists(temp_path):
-                os.remove(temp_path)
+        self._store.write({'version': FORMAT_VERSION, 'users': self.users, 'pending': self.pending})
+
+    def name_of(self, slot):
+        return (self.users.get(slot) or {}).get('name')
 
 
-def read_credentials(path):
-    """{lookup key: (user, password)} of a Postfix SASL password file, whose lines are ``key user:password``."""
-    credentials = {}
-    if not path or not os.path.exists(path):
-        return credentials
-    with open(path) as handle:
-        for line in handle:
-            fields = line.split(None, 1)
-            if len(fields) == 2 and ':' in fields[1] and not line.startswith('#'):
-                credentials[fields[0]] = tuple(fields[1].strip().split(':', 1))
-    return credentials
+def read_sasl_passwd(path):
+    """{lookup key: (user, password)} of the Postfix SASL password file at ``path`` (empty when there is none)."""
+    return parse_sasl_passwd(read_text(path) or '')
 
 
-def held_user(record, slot, credentials):
-    """The user the slot holds: the recorded one; for the default slot of a host configured before the record
-    existed, the user of its relay line (the one line whose key is not a sender)."""
-    if record.users.get(slot):
-        return record.users[slot]
-    if slot != DEFAULT_SLOT:
-        return None
-    relay_users = [user for key, (user, _password) in sorted(credentials.items()) if '@' not in key]
-    return relay_users[0] if relay_users else None
+def legacy_users(record, sasl_passwd):
+    """What a host configured before version 2 holds that its record lacks, as {slot: (name, password)}: the
+    password of each recorded user from its sasl_passwd line, and for a host without a record (0.1.0) the user of
+    its relay line (the one line whose key is not a sender) as the default slot's."""
+    passwords = dict(sasl_passwd.values())
+    found = {}
+    for slot, user in record.users.items():
+        if not user.get('password') and passwords.get(user['name']):
+            found[slot] = (user['name'], passwords[user['name']])
+    if DEFAULT_SLOT not in record.users:
+        relay = [pair for key, pair in sorted(sasl_passwd.items()) if '@' not in key]
+        if relay:
+            found[DEFAULT_SLOT] = relay[0]
+    return found
 
 
-def slot_identity(record, slot, credentials, busy):
-    """What the host holds for ``slot``: the user, whether the record names it, its password, the pending create."""
-    name = held_user(record, slot, credentials)
-    password = dict(credentials.values()).get(name) if name else None
-    return {'name': name, 'recorded': bool(name) and record.users.get(slot) == name,
-            'has_password': password is not None, 'password': password,
-            'pending': record.pending.get(slot), 'busy': busy.get(slot)}
+def identity_facts(record_path, sasl_passwd_path):
+    """What the host holds, without a password: {path, sasl_passwd, users: {slot: {name, has_password, issued,
+    pending, marker}}, legacy} (``marker``: the limits the slot's user was created with, see settle).
 
-
-def claim(record, slots, held, hourly_limits, lease, now, check_mode):
-    """Mark a create pending for each slot that holds no user, all under one new run id.
-
-    ``held`` maps a slot to the user it holds; ``hourly_limits`` a slot to the hourly limit of its create.
-    Returns (the run id, or None when nothing was marked; {slot: why another run's fresh marker keeps it busy}).
+    ``legacy`` lists the slots whose user or password is still only in sasl_passwd (imported on the next write).
     """
-    new_run, busy = None, {}
-    for slot in slots:
-        marker = record.pending.get(slot)
-        if held.get(slot):
-            continue
-        if marker is not None and not marker.get('unsettled') and now - marker.get('since', 0) < lease:
-            busy[slot] = ('another run marked a create for this host pending at %s UTC and has not finished (run %s); '
-                          'run again once it has, or after %d seconds if it died'
-                          % (time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(marker.get('since', 0))),
-                             marker.get('run'), lease))
-            continue
-        if check_mode:
-            continue
-        new_run = new_run or uuid.uuid4().hex
-        if marker is None:  # a marker taken over keeps its one-off limits: its create may have been applied
-            marker = {'total_limit': random.SystemRandom().randint(*MARKER_LIMITS), 'hourly_limit': hourly_limits[slot]}
-        record.pending[slot] = dict(marker, run=new_run, since=int(now), unsettled=False)
-    return new_run, busy
+    record = HostRecord(record_path).read()
+    legacy = legacy_users(record, read_sasl_passwd(sasl_passwd_path)) if sasl_passwd_path else {}
+    users = {}
+    for slot in set(record.users) | set(record.pending) | set(legacy):
+        user = record.users.get(slot) or {}
+        name = user.get('name') or (legacy.get(slot) or (None,))[0]
+        users[slot] = {'name': name, 'has_password': bool(user.get('password')) or slot in legacy,
+                       'issued': user.get('issued'), 'pending': record.pending.get(slot), 'marker': user.get('marker')}
+    return {'path': record_path, 'sasl_passwd': sasl_passwd_path, 'users': users, 'legacy': sorted(legacy)}
 
 
-def settle(record, names, unsettled, forget, run):
-    """After the creates of run ``run``: record ``names`` (slot -> user, dropping their markers), keep the markers of
-    ``unsettled`` slots for the next run (their create may have been applied), drop the run's other markers (their
-    create was never sent), and forget the users of the ``forget`` slots. Returns whether the record changed."""
-    before = json.dumps([record.users, record.pending], sort_keys=True)
-    for slot, name in names.items():
-        record.users[slot] = name
+def credentials_of(record):
+    """{slot: (name, password)} of the slots whose user has a password on the host."""
+    return dict((slot, (user['name'], user['password'])) for slot, user in record.users.items() if user.get('password'))
+
+
+def import_legacy(record, sasl_passwd):
+    """Take into the record what only sasl_passwd holds (see legacy_users). Returns whether the record changed."""
+    found = legacy_users(record, sasl_passwd)
+    for slot, (name, password) in found.items():
+        record.users[slot] = dict(record.users.get(slot) or {'issued': None, 'marker': None}, name=name, password=password)
+    return bool(found)
+
+
+def mark(record, hourly_limits, now):
+    """Mark a create pending for each slot of ``hourly_limits``, before the create is sent (a slot whose user is gone
+    from the account is marked too: its replacement is a create like any other).
+
+    A marker already there is kept, whoever wrote it: its create may have been applied, and its one-off limits are
+    how the next run finds that user. A run killed after marking therefore blocks nothing; another run that records
+    the slot first wins at settle. Returns the markers, {slot: marker}.
+    """
+    markers = {}
+    for slot, hourly_limit in hourly_limits.items():
+        if slot not in record.pending:
+            record.pending[slot] = {'total_limit': random.SystemRandom().randint(*MARKER_LIMITS),
+                                    'hourly_limit': int(hourly_limit), 'since': int(now)}
+        markers[slot] = record.pending[slot]
+    return markers
+
+
+def settle(record, users, expected, forget, drop_passwords, now):
+    """Record the users of this run and return the slots another run recorded first, {slot: their name}.
+
+    ``users`` maps a slot to ``{name, password}`` (password None: keep the one the record has); ``expected`` maps a
+    slot to the name the run found when it started (None: none). A slot whose record changed since is left as it is:
+    the first writer wins. When it names another user, the caller disables its own; when it names the same one,
+    another run adopted it and reset its password after this run got its own, so the record keeps that run's.
+    ``forget`` drops slots (senders taken off the list), ``drop_passwords`` removes the passwords of slots whose
+    users are disabled (decommission).
+
+    A slot recorded from its pending create moves the marker into the user's entry (``marker``): the new user carries
+    the marker's limits until the run sets the wanted ones, and a run killed in between (or whose edit failed) leaves
+    the next run the marker to tell that it must.
+    """
+    conflicts = {}
+    for slot, user in users.items():
+        held = record.name_of(slot)
+        if held and held != expected.get(slot):
+            conflicts[slot] = held
+            continue
+        entry = dict(record.users.get(slot) or {}, name=user['name'])
+        if held != user['name']:
+            entry.update(password=None, issued=None, marker=record.pending.get(slot))
+        if user.get('password'):
+            entry.update(password=user['password'], issued=int(now))
+        record.users[slot] = {'name': entry['name'], 'password': entry.get('password'), 'issued': entry.get('issued'),
+                              'marker': entry.get('marker')}
         record.pending.pop(slot, None)
     for slot in forget:
         record.users.pop(slot, None)
-    for slot, marker in list(record.pending.items()):
-        if run is not None and marker.get('run') == run:
-            if slot in unsettled:
-                marker['unsettled'] = True
-            else:
-                del record.pending[slot]
-    return json.dumps([record.users, record.pending], sort_keys=True) != before
+        record.pending.pop(slot, None)
+    for slot in drop_passwords:
+        if slot in record.users:
+            record.users[slot].update(password=None, issued=None)
+    return conflicts

@@ -9,12 +9,17 @@ The smtp_relay role compares these with what it would write, on the controller, 
 module run: no stat, template or postconf per file.
 """
 
+import glob
 import grp
 import os
 import pwd
+import re
 import stat
 
 from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+
+# A line of postconf's output: "name = value", or "name =" for an empty value.
+POSTCONF_LINE = re.compile(r'^(\S+) =\s?(.*)$')
 
 
 def _name(lookup, number):
@@ -35,30 +40,62 @@ def file_state(module, path):
             'group': _name(grp.getgrgid, status.st_gid)}
 
 
-def postfix_state(module, postconf, config_dir, status):
-    """Postfix's version and default map type (``postconf -d``); the ``inet_interfaces`` of ``config_dir`` when it
-    has a main.cf; with ``status``, whether Postfix runs (``postfix status``). ``installed`` is False without postconf.
+def postfix_state(module, postconf, config_dir, status, keys=()):
+    """Postfix's version and default map type (``postconf -d``); when ``config_dir`` has a main.cf, its
+    ``inet_interfaces`` and ``settings``: the value of each of ``keys`` (main.cf's, else Postfix's default) and of
+    every parameter main.cf sets (``postconf -n``); with ``status``, whether Postfix runs (``postfix status``) and
+    starts at boot. ``installed`` is False without postconf.
     """
     state = {'installed': os.path.exists(postconf), 'version': None, 'default_database_type': None,
-             'inet_interfaces': None, 'running': None}
+             'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None}
     if not state['installed']:
         return state
-    defaults = _postconf(module, [postconf, '-d', '-h', 'mail_version', 'default_database_type'])
-    state['version'], state['default_database_type'] = defaults
+    # One run for the version and the defaults: a key this Postfix does not know is left out, with a warning.
+    defaults = _postconf(module, [postconf, '-d', 'mail_version', 'default_database_type', 'inet_interfaces'] + list(keys))
+    state['version'], state['default_database_type'] = defaults.get('mail_version'), defaults.get('default_database_type')
     if config_dir and os.path.exists(os.path.join(config_dir, 'main.cf')):
-        state['inet_interfaces'] = _postconf(module, [postconf, '-c', config_dir, '-h', 'inet_interfaces'])[0]
+        explicit = _postconf(module, [postconf, '-c', config_dir, '-n'])
+        state['settings'] = dict((key, explicit.get(key, defaults.get(key))) for key in keys
+                                 if key in explicit or key in defaults)
+        state['settings'].update(explicit)
+        state['inet_interfaces'] = explicit.get('inet_interfaces', defaults.get('inet_interfaces'))
     if status:
         postfix = os.path.join(os.path.dirname(postconf), 'postfix')
         rc, dummy, dummy = module.run_command([postfix] + (['-c', config_dir] if config_dir else []) + ['status'])
         state['running'] = rc == 0
+        state['enabled'] = service_enabled(module, 'postfix')
     return state
 
 
 def _postconf(module, argv):
+    """{parameter: value} of what postconf prints (``name = value`` lines, as main.cf has them)."""
     rc, out, err = module.run_command(argv)
     if rc != 0:
         module.fail_json(msg='%s failed (rc %d): %s' % (' '.join(argv), rc, err.strip()))
-    return out.splitlines()
+    return dict(match.groups() for match in map(POSTCONF_LINE.match, out.splitlines()) if match)
+
+
+def service_enabled(module, name):
+    """Whether service ``name`` starts at boot: systemd's answer when systemd runs, else whether a System V
+    runlevel starts it (an S link in /etc/rc?.d)."""
+    systemctl = module.get_bin_path('systemctl')
+    if systemctl and os.path.isdir('/run/systemd/system'):
+        return module.run_command([systemctl, 'is-enabled', name])[0] == 0
+    return bool(glob.glob('/etc/rc[2-5].d/S[0-9][0-9]%s' % name))
+
+
+def package_state(module, names):
+    """{name: installed} of the packages ``names``, from one dpkg-query (Debian, Ubuntu) or rpm (EL, Fedora) run;
+    all False without either."""
+    installed = set()
+    dpkg_query, rpm = module.get_bin_path('dpkg-query'), module.get_bin_path('rpm')
+    if names and (dpkg_query or rpm):
+        # Each prints "name installed" for a package that is; dpkg-query exits 1, and rpm with the number missing,
+        # when one is not: only the output counts.
+        argv = [dpkg_query, '-W', '-f', '${Package} ${db:Status-Status}\n'] if dpkg_query else [rpm, '-q', '--qf', '%{NAME} installed\n']
+        dummy, out, dummy = module.run_command(argv + list(names), expand_user_and_vars=False)
+        installed = set(fields[0] for fields in map(str.split, out.splitlines()) if fields[1:] == ['installed'])
+    return dict((name, name in installed) for name in names)
 
 
 def distribution_facts(module):

@@ -10,11 +10,11 @@ the registry), and it may apply a write whose reply never arrives (so a lost add
 listing again and adopting the one new user, and a lost reset by comparing passwords).
 """
 
-from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_ENABLE, SendCleanError
+from ansible_collections.sendclean.mta.plugins.module_utils._client import STATUS_DISABLE, STATUS_ENABLE, SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 from ansible_collections.sendclean.mta.plugins.module_utils._reconcile import (
-    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, create_limits, diff_of, differences, plan,
-    require_create_limits,
+    OP_ADD, OP_EDIT, OP_RESET, STATE_PRESENT, InputError, adoption_candidates, create_limits, diff_of, differences,
+    pending_adoption, plan, require_create_limits,
 )
 
 
@@ -162,15 +162,15 @@ class Provisioner(object):
         if edit:
             result['operations'].append(OP_EDIT)
             self.client.edit_user(current['name'], **edit)
+            # The snapshot shows the user as it is now, to later specs and to whoever shares the listing.
+            edited = dict(current, **edit)
+            self.users[current['name']] = dict(edited, enabled=edited['status'] == STATUS_ENABLE)
         if OP_RESET in plan_.operations or (OP_ADD in plan_.operations and result['smtp_password'] is None):
-            result['smtp_password'] = self._reset(current['name'], current['password'], result)
+            result['smtp_password'] = self.reset(current['name'], current['password'], result)
 
     def _add(self, spec, result):
-        """addSmtp, never leaving a duplicate behind; returns the user created or adopted.
-
-        A create an earlier run sent for this key without learning its outcome is adopted first. A lost reply is
-        settled by listing again: adopt the one new user with the requested limits, or add once more.
-        """
+        """addSmtp for a spec, adopting first the user of a create an earlier run sent for its key without learning
+        its outcome; the registry marks the create pending before it is sent."""
         key, limits = spec.get('key'), create_limits(spec)
         if key is not None and self.registry.pending_of(key):
             adopted = self._adopt_pending(key)
@@ -179,6 +179,14 @@ class Provisioner(object):
                 return adopted
         if key is not None:
             self.registry.mark_pending(key, *limits)
+        return self.create(limits, result)
+
+    def create(self, limits, result):
+        """addSmtp with ``limits``, never leaving a duplicate behind; returns the user created or adopted.
+
+        A lost reply is settled by listing again: adopt the one new user with the requested limits, or add once more.
+        ``result`` collects the operations and whether a user was adopted.
+        """
         names_before = set(self.users)
         for attempt in (1, 2):
             result['operations'].append(OP_ADD)
@@ -208,21 +216,28 @@ class Provisioner(object):
         raise AssertionError('unreachable')
 
     def _adopt_pending(self, key):
-        """The user an earlier run's unconfirmed create for key made, or None when it made none."""
-        limits = self.registry.pending_of(key)
-        recorded = set(self.registry.records.values())
-        candidates = [user for user in self.users.values()
-                      if user['name'] not in recorded and (user['total_limit'], user['hourly_limit']) == limits]
-        if len(candidates) > 1:
-            raise ProvisionError('an earlier run sent a create for key %r without learning its outcome, and several '
-                                 'unrecorded users have its limits (%s): map the key to the right one in %s, or remove '
-                                 'its "pending" entry there to create a new user'
-                                 % (key, ', '.join(sorted(user['name'] for user in candidates)), self.registry.path))
-        if candidates:
-            self.warn('adopted %s for key %r: an earlier run created it but never learned its name'
-                      % (candidates[0]['name'], key))
-            return candidates[0]
-        return None
+        """The user an earlier run's unconfirmed create for key made, or None when it made none. Further users with
+        the create's one-off limits (two runs raced) are disabled."""
+        adopted, extras = pending_adoption(self.users.values(), self.registry.pending_of(key),
+                                           set(self.registry.records.values()))
+        self.disable_extras(extras, 'key %r' % key)
+        if adopted:
+            self.warn('adopted %s for key %r: an earlier run created it but never learned its name' % (adopted['name'], key))
+        return adopted
+
+    def disable_extras(self, extras, owner):
+        """Disable the users a raced create made besides the one adopted, so none stays enabled and unclaimed.
+        Returns their names."""
+        names = []
+        for user in extras:
+            if user['enabled'] and not self.check_mode:
+                self.client.edit_user(user['name'], status=STATUS_DISABLE)
+                self.users[user['name']] = dict(user, enabled=False, status=STATUS_DISABLE)
+            names.append(user['name'])
+        if names:
+            self.warn('disabled %s: created for %s by runs that raced, besides the user adopted'
+                      % (', '.join(names), owner))
+        return names
 
     def _relist_after(self, lost):
         """List again to settle a write whose reply was lost; when that fails too, the outcome stays unknown."""
@@ -234,7 +249,7 @@ class Provisioner(object):
                                  lost.error_type, lost.http_status, outcome_unknown=True, attempts=lost.attempts,
                                  elapsed=lost.elapsed)
 
-    def _reset(self, name, old_password, result):
+    def reset(self, name, old_password, result):
         """resetSmtpPassword; a lost reply is resolved by listing again: a changed password means it was applied."""
         for attempt in (1, 2):
             result['operations'].append(OP_RESET)

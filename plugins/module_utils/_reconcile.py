@@ -144,6 +144,19 @@ def adoption_candidates(names_before, users_after, total_limit, hourly_limit):
             if user['name'] not in names_before and (user['total_limit'], user['hourly_limit']) == asked]
 
 
+def pending_adoption(users, limits, claimed):
+    """The user a create sent with one-off ``limits`` made, if any, and any further users with those limits.
+
+    ``claimed`` names users something already holds. Returns (user to adopt or None, [the others]): two runs that
+    raced on one create may each have made a user; one is adopted, the others are to be disabled, never left enabled
+    and unclaimed.
+    """
+    candidates = sorted((user for user in users
+                         if user['name'] not in claimed and (user['total_limit'], user['hourly_limit']) == tuple(limits)),
+                        key=lambda user: user['name'])
+    return (candidates[0] if candidates else None), candidates[1:]
+
+
 def diff_of(before, after):
     """Ansible's before/after diff of two public views (None: no user); passwords are never part of it."""
     return {'before': before or {}, 'after': after or {}}

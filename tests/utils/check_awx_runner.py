@@ -12,8 +12,10 @@ ANSIBLE_COLLECTIONS_PATH (the staged collection, as an execution environment has
 
 - both jobs are successful, the first creates exactly one SendClean user per host, and the second reports
   changed=0 for every host, creates no user and writes nothing at SendClean;
+- after each job, each host's record of its SMTP users (etc/sendclean/smtp_relay.json, version 2, which holds the
+  passwords) is mode 0600 in a 0700 directory, and names one user per host, the users the account holds;
 - no job event and no job output (artifacts/<job>/job_events/*.json, stdout, stderr) holds the token or any SMTP
-  password: those the simulator issued, and those the hosts' sasl_passwd files hold.
+  password: those the simulator issued, and those the hosts' records and sasl_passwd files hold.
 
 The credentials reach the jobs only through the credential type: SENDCLEAN_* and ANSIBLE_* variables of this
 process's environment are dropped first.
@@ -39,6 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 CREDENTIAL_TYPE = os.path.join('extensions', 'awx', 'credential_type.yml')
+RECORD = os.path.join('etc', 'sendclean', 'smtp_relay.json')
 APP_DOMAIN = 'us1-mta1.sendclean.net'
 HOSTS = ('web1', 'web2')
 PLAYBOOK = '''---
@@ -126,18 +129,33 @@ def run_job(number, workdir, hosts_dir, collections, credential_env):
     return runner, private
 
 
-def host_users(hosts_dir):
-    """Host name to the SMTP user its identity record names."""
-    users = {}
+def host_records(hosts_dir):
+    """Host name to the users of its record ({slot: {name, password, issued}}), once the record is found private (mode
+    0600 in a 0700 directory) and of version 2. The record holds the passwords: a failed check names the file only."""
+    records = {}
     for host in HOSTS:
-        with open(os.path.join(hosts_dir, host, 'etc', 'sendclean', 'smtp_relay.json'), encoding='utf-8') as stream:
-            users[host] = json.load(stream)['users'].get('default')
-    return users
+        path = os.path.join(hosts_dir, host, RECORD)
+        for target, mode in ((path, 0o600), (os.path.dirname(path), 0o700)):
+            actual = os.stat(target).st_mode & 0o7777
+            check(actual == mode, '%s has mode %04o, not %04o' % (target, actual, mode))
+        with open(path, encoding='utf-8') as stream:
+            record = json.load(stream)
+        check(isinstance(record, dict) and record.get('version') == 2 and isinstance(record.get('users'), dict)
+              and all(isinstance(user, dict) for user in record['users'].values()),
+              '%s is not a version 2 record ({"version": 2, "users": {slot: {"name", "password", "issued"}}})' % path)
+        records[host] = record['users']
+    return records
 
 
-def host_passwords(hosts_dir):
-    """The SMTP passwords the hosts' sasl_passwd files hold ("<relay> <name>:<password>" lines)."""
-    passwords = []
+def host_users(records):
+    """Host name to the name of the SMTP user its record holds for the host itself."""
+    return dict((host, (users.get('default') or {}).get('name')) for host, users in records.items())
+
+
+def host_passwords(hosts_dir, records):
+    """The SMTP passwords the hosts hold: in their records, and in their sasl_passwd files ("<relay> <name>:<password>"
+    lines)."""
+    passwords = [user['password'] for users in records.values() for user in users.values() if user.get('password')]
     for host in HOSTS:
         with open(os.path.join(hosts_dir, host, 'etc', 'postfix', 'sasl_passwd'), encoding='utf-8') as stream:
             passwords += [line.split(' ', 1)[1].split(':', 1)[1] for line in stream.read().splitlines() if line.strip()]
@@ -187,7 +205,8 @@ def main():
             for number in range(1, JOBS + 1):
                 sim.reset(users=False, counters=True, config=False)
                 runner, private = run_job(number, workdir, hosts_dir, collections, credential_env)
-                requests, users, held = sim.requests(), host_users(hosts_dir), sorted(user['smtp_user_name'] for user in sim.users())
+                requests, held = sim.requests(), sorted(user['smtp_user_name'] for user in sim.users())
+                users = host_users(host_records(hosts_dir))
                 records += job_records(private, number)
                 check(len(set(users.values())) == len(HOSTS) and sorted(users.values()) == held,
                       'after job %d the hosts record %s, and the account holds %s: not one user per host' % (number, users, held))
@@ -200,7 +219,7 @@ def main():
                     check(requests['counts'].get('addSmtp', 0) == 0 and requests['writes'] == 0,
                           'job %d wrote at SendClean: %s' % (number, requests['counts']))
                 print('awx-check: job %d successful; SendClean requests %s; users %s' % (number, requests['counts'], users))
-            passwords = sorted(set(sim.issued_secrets() + host_passwords(hosts_dir)))
+            passwords = sorted(set(sim.issued_secrets() + host_passwords(hosts_dir, host_records(hosts_dir))))
             check(len(passwords) >= len(HOSTS), 'only %d passwords to look for: the check would prove nothing' % len(passwords))
             found = leaks(records, [sim.token] + passwords)
             check(not found, 'the token or a password is in the jobs\' records (values not shown): %s' % found)

@@ -4,15 +4,18 @@
 
 The demo's output is written to --log (0600: it would hold a leak) and checked against what the demo left in
 --demo-dir, read independently of the output: the simulator's account (state.json), the registry
-(sendclean-registry.json) and the files rendered for each host. The checks:
+(sendclean-registry.json), and for each host the files rendered and its record of its SMTP users. The checks:
 
 - the command exits 0, every playbook it ran has a PLAY RECAP with failed=0 and unreachable=0, and every step
   whose title promises changed=0 (the reruns) changed nothing;
 - the closing summary lists every user of the account with its key, status and limits as the account has them,
-  which user each host and sender relays as as the registry records it, and the files rendered with their modes,
-  and then says where to look next;
+  which user each host and sender relays as as the registry and the host's record name it, and the files rendered
+  with their modes, and then says where to look next;
+- each host's record (etc/sendclean/smtp_relay.json) is a version 2 record, mode 0600 in a 0700 directory, with a
+  password for each of its users (it is the host's credentials store);
 - the output tells one story: no advice to disable unclaimed users (the demo made them all);
-- neither the token nor any SMTP password (the account's, and those in the rendered sasl_passwd files) appears;
+- neither the token nor any SMTP password (the account's, and those in the hosts' records and rendered sasl_passwd
+  files) appears;
 - `git status --porcelain` shows the same before and after: the demo writes only into ignored build folders.
 
 Exit status 0 only when every check passes; otherwise each failed check is listed, with the end of the output.
@@ -42,7 +45,8 @@ INCOHERENT = ('Disable them', 'disable_unclaimed', 'belong to no host')
 # The story of docs/examples/: the module playbooks' users, and the role's for each host and sender of the demo inventory.
 EXPECTED_KEYS = {'web1', 'web2', 'billing', 'mail1', 'mail1 orders@shop.example', 'mail1 @news.example', 'mail2'}
 RELAY_HOSTS = ('mail1', 'mail2')
-RENDERED = {'etc/postfix/main.cf': '0644', 'etc/postfix/sasl_passwd': '0600', 'etc/sendclean/smtp_relay.json': '0600'}
+RECORD = 'etc/sendclean/smtp_relay.json'
+RENDERED = {'etc/postfix/main.cf': '0644', 'etc/postfix/sasl_passwd': '0600', RECORD: '0600'}
 
 
 def parse_args(argv):
@@ -128,8 +132,37 @@ def read_json(path, problems):
         return None
 
 
-def check_summary(summary_lines, demo_dir, problems):
-    """The last step's users, relays and files, against the account, the registry and the rendered files.
+def host_records(demo_dir, problems):
+    """Each relay host's record of its SMTP users: ({host: {slot: name}}, [the passwords it holds]).
+
+    The record holds the passwords, so a problem names the file and the slot, never a value."""
+    names, passwords = {}, []
+    for relay_host in RELAY_HOSTS:
+        path = os.path.join(demo_dir, 'root', relay_host, RECORD)
+        record = read_json(path, problems)
+        if record is None:
+            continue
+        for target, mode in ((path, 0o600), (os.path.dirname(path), 0o700)):
+            actual = os.stat(target).st_mode & 0o7777
+            if actual != mode:
+                problems.append('%s has mode %04o, not %04o' % (target, actual, mode))
+        users = record.get('users') if isinstance(record, dict) and record.get('version') == 2 else None
+        if not isinstance(users, dict) \
+                or not all(isinstance(user, dict) and isinstance(user.get('name'), str) for user in users.values()):
+            problems.append('%s is not a version 2 record ({"version": 2, "users": {slot: {"name", "password", '
+                            '"issued"}}})' % path)
+            continue
+        names[relay_host] = dict((slot, user['name']) for slot, user in users.items())
+        passwords += [user['password'] for user in users.values() if user.get('password')]
+        missing = sorted(slot for slot, user in users.items() if not user.get('password'))
+        if missing:
+            problems.append('%s holds no password for %s' % (path, ', '.join(missing)))
+    return names, passwords
+
+
+def check_summary(summary_lines, demo_dir, record_names, problems):
+    """The last step's users, relays and files, against the account, the registry, the hosts' records and the
+    rendered files.
 
     Return the number of users it shows."""
     state = read_json(os.path.join(demo_dir, 'state.json'), problems) or {'users': []}
@@ -165,6 +198,8 @@ def check_summary(summary_lines, demo_dir, problems):
             expected_relays.setdefault(relay_host, {})[sender] = name
     if relays != expected_relays:
         problems.append('the summary says the hosts relay as %s, the registry records %s' % (relays, expected_relays))
+    if relays != record_names:
+        problems.append('the summary says the hosts relay as %s, their records name %s' % (relays, record_names))
     expected_files = dict((relay_host, dict((os.path.join(os.path.abspath(demo_dir), 'root', relay_host, path), mode)
                                             for path, mode in RENDERED.items())) for relay_host in RELAY_HOSTS)
     if files != expected_files:
@@ -192,10 +227,11 @@ def rendered_passwords(demo_dir):
     return passwords
 
 
-def check_secrets(lines, demo_dir, problems):
-    """Neither the token nor a password of the account or of the rendered files is in the output."""
+def check_secrets(lines, demo_dir, record_passwords, problems):
+    """Neither the token nor a password of the account, of the hosts' records or of the rendered files is in the
+    output."""
     state = read_json(os.path.join(demo_dir, 'state.json'), problems) or {'users': []}
-    passwords = set(user['password'] for user in state['users']) | set(rendered_passwords(demo_dir))
+    passwords = set(user['password'] for user in state['users']) | set(record_passwords) | set(rendered_passwords(demo_dir))
     if len(passwords) < len(EXPECTED_KEYS):
         problems.append('found %d passwords to look for, expected at least %d' % (len(passwords), len(EXPECTED_KEYS)))
     text = '\n'.join(lines)
@@ -214,11 +250,12 @@ def main(argv=None):
     after = work_tree_status()
     problems = []
     found = check_steps(code, lines, problems)
-    user_count = check_summary(found[-1][2] if found else [], args.demo_dir, problems)
+    record_names, record_passwords = host_records(args.demo_dir, problems)
+    user_count = check_summary(found[-1][2] if found else [], args.demo_dir, record_names, problems)
     advice = [line.strip() for line in lines if any(text in line for text in INCOHERENT)]
     if advice:
         problems.append('the output advises disabling users the demo made: %s' % advice[0][:300])
-    password_count = check_secrets(lines, args.demo_dir, problems)
+    password_count = check_secrets(lines, args.demo_dir, record_passwords, problems)
     if after != before:
         problems.append('the demo changed the work tree outside ignored folders:\n  '
                         + '\n  '.join(sorted(line for line, _hash in after - before) or sorted(line for line, _hash in before - after)))
@@ -226,9 +263,9 @@ def main(argv=None):
         sys.stdout.write('\n'.join(lines[-60:]) + '\n')
         sys.stdout.write('demo-check: FAILED (output in %s):\n- %s\n' % (args.log, '\n- '.join(problems)))
         return 1
-    print('demo-check: %d steps passed, reruns changed=0, the summary matches the account (%d users), the registry and '
-          'the rendered files; no unclaimed-user advice; no token or any of %d passwords in the output; the work tree '
-          'is unchanged' % (len(found), user_count, password_count))
+    print('demo-check: %d steps passed, reruns changed=0, the summary matches the account (%d users), the registry, '
+          'the hosts\' records (version 2, 0600) and the rendered files; no unclaimed-user advice; no token or any of '
+          '%d passwords in the output; the work tree is unchanged' % (len(found), user_count, password_count))
     return 0
 
 

@@ -23,12 +23,13 @@ description:
   - Writes to the file named by the SENDCLEAN_BENCH_TASKS_OUT environment variable, at the end of the playbook.
 '''
 
-# Actions that run on the controller only: a task of these runs no module on the host. The fleet step of the role
-# runs its one API call on the controller too.
+# Actions that run on the controller only: a task of these runs no module on the host. The role's SendClean steps
+# run there too; sendclean_relay_users runs a module on the host only to write the host's record, which a converged
+# run never does.
 CONTROLLER_ACTIONS = frozenset((
     'add_host', 'assert', 'debug', 'fail', 'group_by', 'import_playbook', 'import_role', 'import_tasks',
     'include_role', 'include_tasks', 'include_vars', 'meta', 'set_fact', 'set_stats', 'validate_argument_spec',
-    'sendclean.mta.sendclean_smtp_fleet',
+    'sendclean.mta.sendclean_relay_users', 'sendclean.mta.sendclean_relay_unclaimed', 'sendclean.mta.sendclean_relay_postfix',
 ))
 
 

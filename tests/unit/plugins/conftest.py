@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A real SendClean simulator (subprocess, real HTTP) for the plugin unit tests, module runs as Ansible makes them, and a
-recording CONNECT proxy."""
+"""A real SendClean simulator (subprocess, real HTTP) for the plugin unit tests, module runs as Ansible makes them, a
+recording CONNECT proxy, and the task variables of the smtp_relay role."""
 
 import json
 import os
@@ -15,12 +15,14 @@ import sys
 import threading
 
 import pytest
+import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'simulator'))
 
 from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(__file__), *['..'] * 6))
+RELAY_ROLE = os.path.join(COLLECTIONS, 'ansible_collections', 'sendclean', 'mta', 'roles', 'smtp_relay')
 PROXY_VARIABLES = ('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy')
 
 
@@ -115,3 +117,42 @@ def proxy():
     yield server
     server.shutdown()
     server.server_close()
+
+
+def load_relay_role_file(*path):
+    """A YAML file of the smtp_relay role, loaded."""
+    with open(os.path.join(RELAY_ROLE, *path)) as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture
+def relay_role_file():
+    """``relay_role_file(*path)``: a YAML file of the smtp_relay role, loaded."""
+    return load_relay_role_file
+
+
+def trusted(value):
+    """A value as Ansible loads it from the role's files or an inventory: its strings may be templates."""
+    # Imported here: the module tests run where only module_utils of ansible-core can be imported.
+    from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return dict((key, trusted(item)) for key, item in value.items())
+    return value
+
+
+@pytest.fixture
+def relay_task_vars():
+    """``relay_task_vars(**overrides)``: the variables of a task of the smtp_relay role on host web1 - the role's
+    defaults, an inventory directory, the app domain - with ``overrides``."""
+    def task_vars(**overrides):
+        variables = dict(load_relay_role_file('defaults', 'main.yml'), inventory_hostname='web1',
+                         inventory_dir='/srv/inventory', playbook_dir='/srv/playbooks',
+                         smtp_relay_app_domain='us1-mta1.sendclean.net')
+        variables.update(overrides)
+        return trusted(variables)
+    return task_vars

@@ -3,179 +3,44 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The host's record of its SMTP users, without a module: claim, settle, the credentials file and the held user."""
+"""The host's record of its SMTP users, without a module: version 1 and 2 files, mark, settle, the import from an
+earlier version's sasl_passwd, and what the host reports of it (never a password).
 
-import time
+The module that runs these on the host is tested in tests/unit/plugins/modules/test_sendclean_relay_record.py.
+"""
+
+import json
+import os
 
 import pytest
 
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import (
-    MARKER_LIMITS, HostRecord, claim, held_user, read_credentials, settle, slot_identity,
+    MARKER_LIMITS, HostRecord, credentials_of, identity_facts, import_legacy, legacy_users, mark, read_sasl_passwd,
+    settle,
 )
 
 NOW = 1800000000
-LEASE = 900
 ORDERS, NEWS = 'orders@shop.example', '@news.example'
 
 
 def loaded(users=None, pending=None):
+    """A record as read: ``users`` maps a slot to a name, or to the whole v2 entry."""
     record = HostRecord('/unused/record.json')
-    record.users, record.pending = dict(users or {}), dict(pending or {})
+    record.users = dict((slot, user if isinstance(user, dict) else
+                         {'name': user, 'password': None, 'issued': None, 'marker': None})
+                        for slot, user in (users or {}).items())
+    record.pending = dict(pending or {})
     return record
 
 
-def marker(since=NOW - 10, unsettled=False, run='other-run'):
-    return {'total_limit': 123456789, 'hourly_limit': 400, 'run': run, 'since': since, 'unsettled': unsettled}
+def user(name, password=None, issued=None, marker=None):
+    """A slot's entry; ``marker``: the limits of the create that made its user."""
+    return {'name': name, 'password': password, 'issued': issued, 'marker': marker}
 
 
-def claim_default(record, held=None, hourly_limit=500, now=NOW, check_mode=False):
-    return claim(record, ['default'], {'default': held}, {'default': hourly_limit}, LEASE, now, check_mode)
+def marker(total_limit=123456789, hourly_limit=400, since=NOW - 10):
+    return {'total_limit': total_limit, 'hourly_limit': hourly_limit, 'since': since}
 
-
-# --- claim ---
-
-def test_a_claim_marks_a_create_pending_with_one_off_limits():
-    record = loaded()
-    run, busy = claim_default(record, hourly_limit=250, now=NOW + 0.7)
-    assert busy == {}
-    assert run and record.pending['default']['run'] == run
-    pending = record.pending['default']
-    assert MARKER_LIMITS[0] <= pending['total_limit'] <= MARKER_LIMITS[1]
-    assert (pending['hourly_limit'], pending['since'], pending['unsettled']) == (250, NOW, False)
-    assert set(pending) == {'total_limit', 'hourly_limit', 'run', 'since', 'unsettled'}
-    assert record.users == {}
-
-
-def test_each_claim_draws_its_own_marker_and_run():
-    first, second = loaded(), loaded()
-    first_run = claim_default(first)[0]
-    second_run = claim_default(second)[0]
-    assert first_run != second_run
-    assert first.pending['default']['run'] != second.pending['default']['run']
-    assert first.pending['default']['total_limit'] != second.pending['default']['total_limit']
-
-
-def test_a_fresh_marker_of_another_run_makes_the_slot_busy_and_is_left_as_it_is():
-    record = loaded(pending={'default': marker()})
-    run, busy = claim_default(record)
-    assert run is None and list(busy) == ['default']
-    assert 'other-run' in busy['default'] and '%d seconds' % LEASE in busy['default'] and 'another run' in busy['default']
-    assert time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(NOW - 10)) in busy['default']
-    assert record.pending['default'] == marker()
-
-
-@pytest.mark.parametrize('old_marker', [marker(since=NOW - LEASE), marker(since=NOW - 5 * LEASE),
-                                        marker(unsettled=True)], ids=['lease-ended', 'long-dead', 'unsettled'])
-def test_a_stale_or_unsettled_marker_is_taken_over_keeping_its_one_off_limits(old_marker):
-    record = loaded(pending={'default': old_marker})
-    run, busy = claim_default(record, hourly_limit=999)
-    assert busy == {}
-    assert run and run != 'other-run'
-    assert record.pending['default'] == {'total_limit': 123456789, 'hourly_limit': 400, 'run': run, 'since': NOW,
-                                         'unsettled': False}
-
-
-@pytest.mark.parametrize('pending', [{}, {'default': marker(unsettled=True)}, {'default': marker()}],
-                         ids=['no-marker', 'unsettled-marker', 'fresh-marker'])
-def test_a_host_that_holds_a_user_claims_nothing(pending):
-    record = loaded(users={'default': 'smtp1'}, pending=pending)
-    assert claim_default(record, held='smtp1') == (None, {})
-    assert record.pending == pending
-
-
-@pytest.mark.parametrize('pending', [{}, {'default': marker(unsettled=True)}, {'default': marker(since=NOW - LEASE)}],
-                         ids=['no-marker', 'unsettled-marker', 'stale-marker'])
-def test_a_claim_in_check_mode_writes_no_marker(pending):
-    record = loaded(pending=pending)
-    assert claim_default(record, check_mode=True) == (None, {})
-    assert record.pending == pending
-
-
-def test_a_claim_in_check_mode_still_reports_a_busy_slot():
-    record = loaded(pending={'default': marker()})
-    run, busy = claim_default(record, check_mode=True)
-    assert run is None and 'other-run' in busy['default']
-    assert record.pending == {'default': marker()}
-
-
-def test_a_claim_marks_only_the_listed_slots_that_hold_no_user_all_under_one_run():
-    record = loaded(users={'default': 'smtp1'}, pending={'unlisted@x.example': marker()})
-    slots = ['default', ORDERS, NEWS]
-    run, busy = claim(record, slots, {'default': 'smtp1', ORDERS: None, NEWS: None}, {'default': 1, ORDERS: 100, NEWS: 200},
-                      LEASE, NOW, False)
-    assert run and busy == {}
-    assert sorted(record.pending) == sorted([ORDERS, NEWS, 'unlisted@x.example'])
-    assert record.pending['unlisted@x.example'] == marker()
-    assert record.pending[ORDERS]['run'] == record.pending[NEWS]['run'] == run
-    assert (record.pending[ORDERS]['hourly_limit'], record.pending[NEWS]['hourly_limit']) == (100, 200)
-    assert record.pending[ORDERS]['total_limit'] != record.pending[NEWS]['total_limit']
-
-
-def test_a_claim_marks_the_free_slots_and_reports_the_busy_ones():
-    record = loaded(pending={ORDERS: marker()})
-    run, busy = claim(record, ['default', ORDERS], {}, {'default': 500, ORDERS: 100}, LEASE, NOW, False)
-    assert run and list(busy) == [ORDERS]
-    assert record.pending['default']['run'] == run and record.pending[ORDERS] == marker()
-
-
-# --- settle ---
-
-@pytest.mark.parametrize('users, pending, changed', [
-    ({}, {}, True),
-    ({}, {'default': marker(run='my-run')}, True),
-    ({}, {'default': marker()}, True),  # a marker of another run is settled too: the slot has its user now
-    ({'default': 'smtp1'}, {}, True),
-    ({'default': 'smtp2'}, {'default': marker()}, True),
-    ({'default': 'smtp2'}, {}, False),
-])
-def test_settle_records_the_names_and_drops_their_markers(users, pending, changed):
-    record = loaded(users=users, pending=pending)
-    assert settle(record, {'default': 'smtp2'}, [], [], 'my-run') is changed
-    assert record.users == {'default': 'smtp2'} and record.pending == {}
-
-
-def test_settle_keeps_the_unsettled_markers_of_its_run_and_drops_its_others():
-    record = loaded(users={'default': 'smtp1'},
-                    pending={ORDERS: marker(run='my-run'), NEWS: marker(run='my-run'), 'a@b.example': marker(run='my-run')})
-    assert settle(record, {'a@b.example': 'smtp3'}, [ORDERS], [], 'my-run') is True
-    assert record.users == {'default': 'smtp1', 'a@b.example': 'smtp3'}
-    assert record.pending == {ORDERS: marker(run='my-run', unsettled=True)}
-
-
-@pytest.mark.parametrize('unsettled', [[], ['default']], ids=['dropped', 'unsettled'])
-def test_settle_leaves_the_markers_of_other_runs_alone(unsettled):
-    pending = {'default': marker(run='other-run'), ORDERS: marker(run='third-run', unsettled=True)}
-    record = loaded(pending=pending)
-    assert settle(record, {}, unsettled, [], 'my-run') is False
-    assert record.pending == pending
-
-
-def test_settle_without_a_run_touches_only_the_markers_of_the_names():
-    record = loaded(pending={'default': marker(run='my-run'), ORDERS: marker(run='my-run')})
-    assert settle(record, {'default': 'smtp2'}, [ORDERS], [], None) is True
-    assert record.pending == {ORDERS: marker(run='my-run')}
-
-
-def test_settle_forgets_the_users_of_the_slots_no_longer_held():
-    record = loaded(users={'default': 'smtp1', ORDERS: 'smtp2', NEWS: 'smtp3'})
-    assert settle(record, {}, [], [ORDERS, 'never@held.example'], None) is True
-    assert record.users == {'default': 'smtp1', NEWS: 'smtp3'}
-    assert settle(record, {}, [], [ORDERS], None) is False
-
-
-def test_an_unsettled_marker_is_taken_over_by_the_next_claim_at_once():
-    record = loaded()
-    first_run = claim_default(record)[0]
-    limits = dict(record.pending['default'])
-    settle(record, {}, ['default'], [], first_run)
-    assert record.pending['default']['unsettled'] is True
-    run, busy = claim_default(record, hourly_limit=999)  # within the lease: the marker's run has ended
-    assert run and run != first_run and busy == {}
-    assert (record.pending['default']['total_limit'], record.pending['default']['hourly_limit']) == (
-        limits['total_limit'], limits['hourly_limit'])
-
-
-# --- credentials and the held user ---
 
 def write(path, text):
     with open(str(path), 'w') as handle:
@@ -183,42 +48,229 @@ def write(path, text):
     return str(path)
 
 
-SASL_PASSWD = ('# managed by Ansible\n\n[relay.example.org]:587 smtpD:pd\norders@shop.example smtpA:pa\n'
-               '@news.example smtpB:pb\n')
-CREDENTIALS = {'[relay.example.org]:587': ('smtpD', 'pd'), ORDERS: ('smtpA', 'pa'), NEWS: ('smtpB', 'pb')}
+# --- reading: version 2, version 1, nothing ---
+
+def test_a_missing_record_is_empty(tmp_path):
+    record = HostRecord(str(tmp_path / 'none.json')).read()
+    assert (record.users, record.pending) == ({}, {})
+    assert not os.path.exists(str(tmp_path / 'none.json'))
 
 
-def test_read_credentials_gives_the_user_and_password_of_each_lookup_key(tmp_path):
+def test_a_version_2_record_reads_back_as_written(tmp_path):
+    path = str(tmp_path / 'record.json')
+    record = HostRecord(path)
+    with record.locked():
+        record.read()
+        record.users = {'default': user('smtp1', 'pw1', NOW), ORDERS: user('smtp2')}
+        record.pending = {NEWS: marker()}
+        record.write()
+    again = HostRecord(path).read()
+    assert again.users == {'default': user('smtp1', 'pw1', NOW), ORDERS: user('smtp2')}
+    assert again.pending == {NEWS: marker()}
+    assert json.load(open(path))['version'] == 2
+
+
+def test_a_version_1_record_reads_as_names_without_passwords_and_is_written_as_version_2(tmp_path):
+    v1_marker = {'total_limit': 123456789, 'hourly_limit': 400, 'run': 'r1', 'since': NOW, 'unsettled': True}
+    path = write(tmp_path / 'record.json', json.dumps(
+        {'version': 1, 'users': {'default': 'smtp1', ORDERS: 'smtp2'}, 'pending': {NEWS: v1_marker}}))
+    record = HostRecord(path).read()
+    assert record.users == {'default': user('smtp1'), ORDERS: user('smtp2')}
+    assert record.pending == {NEWS: marker(since=NOW)}  # the lease fields of version 1 mean nothing now
+    assert credentials_of(record) == {}
+    with record.locked():
+        record.read().write()
+    assert json.load(open(path)) == {'version': 2, 'users': {'default': user('smtp1'), ORDERS: user('smtp2')},
+                                     'pending': {NEWS: marker(since=NOW)}}
+
+
+def test_a_version_1_record_without_pending_reads(tmp_path):
+    path = write(tmp_path / 'record.json', '{"version": 1, "users": {"default": "smtp1"}}')
+    assert HostRecord(path).read().users == {'default': user('smtp1')}
+
+
+# --- mark: before a create is sent ---
+
+def test_mark_gives_each_slot_without_a_user_its_own_one_off_limits():
+    record = loaded()
+    markers = mark(record, {'default': 250, ORDERS: '80'}, NOW + 0.7)
+    assert markers == record.pending
+    assert sorted(markers) == ['default', ORDERS]
+    for slot, hourly_limit in (('default', 250), (ORDERS, 80)):
+        assert MARKER_LIMITS[0] <= markers[slot]['total_limit'] <= MARKER_LIMITS[1]
+        assert (markers[slot]['hourly_limit'], markers[slot]['since']) == (hourly_limit, NOW)
+    assert markers['default']['total_limit'] != markers[ORDERS]['total_limit']
+    assert record.users == {}
+
+
+@pytest.mark.parametrize('since', [NOW, NOW - 10, NOW - 86400], ids=['just now', 'seconds ago', 'a day ago'])
+def test_mark_keeps_a_marker_already_there_however_fresh_and_whoever_wrote_it(since):
+    """No lease: a marker of a run still going, or killed a moment ago, is taken over, never waited for."""
+    record = loaded(pending={'default': marker(since=since)})
+    assert mark(record, {'default': 999}, NOW) == {'default': marker(since=since)}
+    assert record.pending == {'default': marker(since=since)}
+
+
+def test_mark_leaves_the_slots_it_is_not_given_alone():
+    record = loaded(users={NEWS: 'smtp3'}, pending={'gone@x.example': marker()})
+    assert list(mark(record, {ORDERS: 100}, NOW)) == [ORDERS]
+    assert sorted(record.pending) == sorted([ORDERS, 'gone@x.example'])
+    assert record.pending['gone@x.example'] == marker()
+    assert record.users == {NEWS: user('smtp3')}
+
+
+def test_mark_marks_a_slot_that_names_a_user_too():
+    """recreate_missing: the record still names the user gone from the account; or another run recorded the slot
+    since this run read it, which settle finds out."""
+    record = loaded(users={'default': user('smtp-gone', 'pw', NOW - 5)})
+    markers = mark(record, {'default': 500}, NOW)
+    assert list(markers) == ['default'] and record.pending == markers
+    assert record.users == {'default': user('smtp-gone', 'pw', NOW - 5)}
+
+
+# --- settle: after the create, the first writer wins ---
+
+def test_settle_records_the_user_and_its_password_and_the_marker_its_user_was_made_with():
+    record = loaded(pending={'default': marker()})
+    conflicts = settle(record, {'default': {'name': 'smtp1', 'password': 'pw1'}}, {'default': None}, [], [], NOW + 0.5)
+    assert conflicts == {}
+    assert record.users == {'default': user('smtp1', 'pw1', NOW, marker())} and record.pending == {}
+
+
+def test_settle_keeps_the_password_of_a_user_the_host_holds_when_no_new_one_is_given():
+    record = loaded(users={'default': user('smtp1', 'pw1', NOW - 100)})
+    assert settle(record, {'default': {'name': 'smtp1', 'password': None}}, {'default': 'smtp1'}, [], [], NOW) == {}
+    assert record.users == {'default': user('smtp1', 'pw1', NOW - 100)}
+
+
+def test_settle_of_a_rotated_password_replaces_it_and_its_issue_time():
+    record = loaded(users={'default': user('smtp1', 'pw1', NOW - 100)})
+    settle(record, {'default': {'name': 'smtp1', 'password': 'pw2'}}, {'default': 'smtp1'}, [], [], NOW)
+    assert record.users == {'default': user('smtp1', 'pw2', NOW)}
+
+
+def test_settle_of_a_replacement_user_never_keeps_the_old_users_password():
+    """recreate_missing: the run started with smtp1 (gone) and records smtp9."""
+    record = loaded(users={'default': user('smtp1', 'pw1', NOW - 100)})
+    assert settle(record, {'default': {'name': 'smtp9', 'password': None}}, {'default': 'smtp1'}, [], [], NOW) == {}
+    assert record.users == {'default': user('smtp9')}
+
+
+@pytest.mark.parametrize('expected', [None, 'smtp0'], ids=['started with none', 'started with another'])
+def test_settle_leaves_a_slot_another_run_recorded_first_and_names_its_user(expected):
+    first = user('smtp1', 'pw1', NOW - 5)
+    record = loaded(users={'default': first}, pending={ORDERS: marker()})
+    conflicts = settle(record, {'default': {'name': 'smtp2', 'password': 'pw2'},
+                                ORDERS: {'name': 'smtp3', 'password': 'pw3'}},
+                       {'default': expected, ORDERS: None}, [], [], NOW)
+    assert conflicts == {'default': 'smtp1'}
+    assert record.users == {'default': first, ORDERS: user('smtp3', 'pw3', NOW, marker())}  # the other slot's is
+    assert 'pw2' not in json.dumps([record.users, record.pending])
+
+
+def test_settle_leaves_the_same_user_another_run_recorded_since_with_that_runs_password():
+    """That run adopted this run's new user by its marker and reset its password: this run's no longer works."""
+    record = loaded(users={'default': user('smtp1', 'pw-of-the-other-run', NOW - 5)})
+    conflicts = settle(record, {'default': {'name': 'smtp1', 'password': 'pw-of-this-run'}}, {'default': None}, [], [],
+                       NOW)
+    assert conflicts == {'default': 'smtp1'}
+    assert record.users == {'default': user('smtp1', 'pw-of-the-other-run', NOW - 5)}
+
+
+def test_settle_of_the_password_of_a_user_this_run_recorded_before_is_no_conflict():
+    """A user adopted by its marker is recorded first, its password once it is reset."""
+    record = loaded(users={'default': user('smtp1', marker=marker())})
+    assert settle(record, {'default': {'name': 'smtp1', 'password': 'pw1'}}, {'default': 'smtp1'}, [], [], NOW) == {}
+    assert record.users == {'default': user('smtp1', 'pw1', NOW, marker())}
+
+
+def test_settle_forgets_slots_and_drops_passwords():
+    record = loaded(users={'default': user('smtp1', 'pw1', NOW), ORDERS: user('smtp2', 'pw2', NOW),
+                           NEWS: user('smtp3', 'pw3', NOW)},
+                    pending={'gone@x.example': marker()})
+    assert settle(record, {}, {}, [ORDERS, 'gone@x.example', 'never@held.example'], ['default', 'absent'], NOW) == {}
+    assert record.users == {'default': user('smtp1'), NEWS: user('smtp3', 'pw3', NOW)}
+    assert record.pending == {}
+
+
+# --- an earlier version's sasl_passwd ---
+
+SASL_PASSWD = ('# managed by Ansible\n\n[relay.example.org]:587 smtpD:secret-d\norders@shop.example smtpA:secret-a\n'
+               '@news.example smtpB:secret-b\n')
+CREDENTIALS = {'[relay.example.org]:587': ('smtpD', 'secret-d'), ORDERS: ('smtpA', 'secret-a'),
+               NEWS: ('smtpB', 'secret-b')}
+
+
+def test_read_sasl_passwd_gives_the_user_and_password_of_each_lookup_key(tmp_path):
     path = write(tmp_path / 'sasl_passwd', SASL_PASSWD + 'not-a-credential\n[relay]:25 nocolon\n#x y:z\n'
                                                          'smtp.example.net  smtpE:pass:word \n')
-    assert read_credentials(path) == dict(CREDENTIALS, **{'smtp.example.net': ('smtpE', 'pass:word')})
+    assert read_sasl_passwd(path) == dict(CREDENTIALS, **{'smtp.example.net': ('smtpE', 'pass:word')})
 
 
-@pytest.mark.parametrize('path', [None, '', 'missing'])
-def test_read_credentials_of_no_file_is_empty(path, tmp_path):
-    assert read_credentials(str(tmp_path / path) if path == 'missing' else path) == {}
+def test_read_sasl_passwd_of_no_file_is_empty(tmp_path):
+    assert read_sasl_passwd(str(tmp_path / 'missing')) == {}
 
 
-@pytest.mark.parametrize('users, slot, credentials, held', [
-    ({'default': 'smtp1'}, 'default', CREDENTIALS, 'smtp1'),  # the record wins
-    ({}, 'default', CREDENTIALS, 'smtpD'),  # a 0.1.0 host: the user of the relay line, not of a sender line
-    ({ORDERS: 'smtp4'}, 'default', CREDENTIALS, 'smtpD'),
-    ({}, 'default', {ORDERS: ('smtpA', 'pa'), NEWS: ('smtpB', 'pb')}, None),  # sender lines only
-    ({}, 'default', {}, None),
-    ({}, ORDERS, CREDENTIALS, None),  # only the default slot falls back
-    ({ORDERS: 'smtp4'}, ORDERS, CREDENTIALS, 'smtp4'),
-])
-def test_held_user_is_the_recorded_one_else_the_relay_lines_user_for_the_default_slot(users, slot, credentials, held):
-    assert held_user(loaded(users=users), slot, credentials) == held
+@pytest.mark.parametrize('users, credentials, found', [
+    # version 1: each recorded user's password, by its name
+    ({'default': 'smtpD', ORDERS: 'smtpA'}, CREDENTIALS,
+     {'default': ('smtpD', 'secret-d'), ORDERS: ('smtpA', 'secret-a')}),
+    # 0.1.0, no record: the user of the relay line (the key that is not a sender) as the default slot's
+    ({}, CREDENTIALS, {'default': ('smtpD', 'secret-d')}),
+    ({ORDERS: 'smtp4'}, CREDENTIALS, {'default': ('smtpD', 'secret-d')}),
+    ({}, {ORDERS: ('smtpA', 'secret-a'), NEWS: ('smtpB', 'secret-b')}, {}),
+    ({}, {}, {}),
+    # version 2 already holds its passwords: nothing to import
+    ({'default': user('smtpD', 'newer', NOW)}, CREDENTIALS, {}),
+], ids=['v1', '0.1.0', '0.1.0 with a recorded sender', 'sender lines only', 'no file', 'v2'])
+def test_legacy_users_are_what_only_sasl_passwd_holds(users, credentials, found):
+    assert legacy_users(loaded(users=users), credentials) == found
 
 
-def test_slot_identity_reports_the_user_its_password_the_marker_and_why_it_is_busy():
-    record = loaded(users={ORDERS: 'smtpA', NEWS: 'smtpX'}, pending={'a@b.example': marker()})
-    assert slot_identity(record, 'default', CREDENTIALS, {}) == {
-        'name': 'smtpD', 'recorded': False, 'has_password': True, 'password': 'pd', 'pending': None, 'busy': None}
-    assert slot_identity(record, ORDERS, CREDENTIALS, {}) == {
-        'name': 'smtpA', 'recorded': True, 'has_password': True, 'password': 'pa', 'pending': None, 'busy': None}
-    assert slot_identity(record, NEWS, CREDENTIALS, {}) == {
-        'name': 'smtpX', 'recorded': True, 'has_password': False, 'password': None, 'pending': None, 'busy': None}
-    assert slot_identity(record, 'a@b.example', CREDENTIALS, {'a@b.example': 'why'}) == {
-        'name': None, 'recorded': False, 'has_password': False, 'password': None, 'pending': marker(), 'busy': 'why'}
+def test_import_legacy_takes_the_passwords_into_the_record_once():
+    record = loaded(users={'default': user('smtpD', issued=NOW - 100), ORDERS: 'smtpA', NEWS: 'smtp9'})
+    assert import_legacy(record, CREDENTIALS) is True
+    assert record.users == {'default': user('smtpD', 'secret-d', NOW - 100), ORDERS: user('smtpA', 'secret-a'),
+                            NEWS: user('smtp9')}
+    assert import_legacy(record, CREDENTIALS) is False
+
+
+# --- what the host reports: never a password ---
+
+def test_identity_facts_say_what_the_host_holds_without_a_password(tmp_path):
+    path = str(tmp_path / 'record.json')
+    record = HostRecord(path)
+    with record.locked():
+        record.users = {ORDERS: user('smtpA', 'secret-a', NOW, marker(NOW)), 'x@y.example': user('smtpX')}
+        record.pending = {NEWS: marker()}
+        record.write()
+    sasl_passwd = write(tmp_path / 'sasl_passwd', '[relay.example.org]:587 smtpD:secret-d\n')
+    facts = identity_facts(path, sasl_passwd)
+    assert facts == {'path': path, 'sasl_passwd': sasl_passwd, 'legacy': ['default'], 'users': {
+        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
+        ORDERS: {'name': 'smtpA', 'has_password': True, 'issued': NOW, 'pending': None, 'marker': marker(NOW)},
+        'x@y.example': {'name': 'smtpX', 'has_password': False, 'issued': None, 'pending': None, 'marker': None},
+        NEWS: {'name': None, 'has_password': False, 'issued': None, 'pending': marker(), 'marker': None},
+    }}
+    assert 'secret' not in json.dumps(facts)
+
+
+def test_identity_facts_of_a_version_1_host_name_the_slots_whose_passwords_are_in_sasl_passwd(tmp_path):
+    path = write(tmp_path / 'record.json', json.dumps({'version': 1, 'users': {'default': 'smtpD', NEWS: 'smtpN'}}))
+    sasl_passwd = write(tmp_path / 'sasl_passwd', SASL_PASSWD)
+    facts = identity_facts(path, sasl_passwd)
+    assert facts['legacy'] == ['default']
+    assert facts['users'] == {
+        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
+        NEWS: {'name': 'smtpN', 'has_password': False, 'issued': None, 'pending': None, 'marker': None}}
+    assert 'secret' not in json.dumps(facts)
+
+
+def test_identity_facts_without_a_sasl_passwd_path_read_the_record_alone(tmp_path):
+    assert identity_facts(str(tmp_path / 'record.json'), None) == {
+        'path': str(tmp_path / 'record.json'), 'sasl_passwd': None, 'users': {}, 'legacy': []}
+
+
+def test_credentials_of_are_the_slots_with_a_user_and_a_password():
+    record = loaded(users={'default': user('smtp1', 'pw1', NOW), ORDERS: user('smtp2')}, pending={NEWS: marker()})
+    assert credentials_of(record) == {'default': ('smtp1', 'pw1')}

@@ -3,14 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What a host's files and Postfix are now: file_state, postfix_state (with a stand-in postconf script) and the
-distribution facts, on their own and through the sendclean_host_identity module."""
+"""What a host's files, Postfix and packages are now: file_state, postfix_state (with a stand-in postconf script, and
+the real one where Postfix is installed), service_enabled, package_state and the distribution facts, on their own and
+through the sendclean_host_identity module."""
 
+import glob
 import grp
 import hashlib
 import json
 import os
 import pwd
+import subprocess
 
 import pytest
 
@@ -18,16 +21,22 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state, postfix_state
-from ansible_collections.sendclean.mta.plugins.modules import sendclean_host_identity
+from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
+    file_state, package_state, postfix_state, service_enabled,
+)
+from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
 MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
 
 
-@pytest.fixture
-def module():
+def module_for_test():
     with patch_module_args({}):
         return AnsibleModule(argument_spec={})
+
+
+@pytest.fixture
+def module():
+    return module_for_test()
 
 
 def write(path, text, mode=None):
@@ -39,9 +48,10 @@ def write(path, text, mode=None):
 
 
 def run_module(capsys, tmp_path, expect_failure=False, **args):
-    with patch_module_args(dict({'path': str(tmp_path / 'record' / 'smtp_relay.json')}, **args)):
+    """sendclean_relay_facts over the configuration root ``tmp_path/root`` (the stand-in Postfix's, see below)."""
+    with patch_module_args(dict({'config_root': str(tmp_path / 'root'), 'packages': []}, **args)):
         with pytest.raises(SystemExit) as caught:
-            sendclean_host_identity.main()
+            sendclean_relay_facts.main()
     result = json.loads(capsys.readouterr().out)
     assert (caught.value.code == 1) is expect_failure, result
     return result
@@ -72,25 +82,28 @@ def test_file_state_of_a_missing_path(module, tmp_path):
     assert file_state(module, str(tmp_path / 'missing' / 'below')) == MISSING
 
 
-def test_the_module_reports_each_of_its_files(capsys, tmp_path):
-    main_cf = write(tmp_path / 'main.cf', 'a = b\n', 0o644)
-    sasl = write(tmp_path / 'sasl_passwd', '[relay]:587 smtp1:secret\n', 0o600)
-    missing = str(tmp_path / 'sasl_passwd.db')
-    result = run_module(capsys, tmp_path, files=[main_cf, sasl, missing])
-    assert result['host_identity']['files'] == {main_cf: expected(main_cf, 'a = b\n', '0644'),
-                                                sasl: expected(sasl, '[relay]:587 smtp1:secret\n', '0600'),
-                                                missing: MISSING}
-    assert result['changed'] is False and result['host_identity']['postfix'] is None
-
-
 # --- postfix_state ---
 
+# A stand-in postconf: Postfix 3.7.11's defaults of a few parameters (an unknown one warns, as postconf does), and
+# main.cf's settings as "name = value" lines.
 POSTCONF = '''#!/bin/sh
-case "$*" in
-  "-d -h mail_version default_database_type") printf '3.7.11\\nhash\\n' ;;
-  "-c %(config_dir)s -h inet_interfaces") echo loopback-only ;;
-  *) echo "unexpected arguments: $*" >&2; exit 2 ;;
-esac
+if [ "$1" = -d ]; then
+  shift
+  for name in "$@"; do
+    case $name in
+      mail_version) echo "mail_version = 3.7.11" ;;
+      default_database_type) echo "default_database_type = hash" ;;
+      inet_interfaces) echo "inet_interfaces = all" ;;
+      relayhost) echo "relayhost =" ;;
+      soft_bounce) echo "soft_bounce = no" ;;
+      *) echo "postconf: warning: $name: unknown parameter" >&2 ;;
+    esac
+  done
+elif [ "$*" = "-c %(config_dir)s -n" ]; then
+  sed -n 's/^\\([a-z_]*\\) *= */\\1 = /p' %(config_dir)s/main.cf
+else
+  echo "unexpected arguments: $*" >&2; exit 2
+fi
 '''
 POSTFIX = '''#!/bin/sh
 case "$*" in
@@ -98,14 +111,15 @@ case "$*" in
   *) echo "unexpected arguments: $*" >&2; exit 2 ;;
 esac
 '''
+NOT_RUN = {'running': None, 'enabled': None}
 
 
 @pytest.fixture
 def postfix(tmp_path):
     """A stand-in Postfix: ``bin/postconf`` and ``bin/postfix`` scripts and a configuration directory ``etc``."""
-    bin_dir, config_dir = tmp_path / 'bin', tmp_path / 'etc'
+    bin_dir, config_dir = tmp_path / 'bin', tmp_path / 'root' / 'etc' / 'postfix'
     bin_dir.mkdir()
-    config_dir.mkdir()
+    config_dir.mkdir(parents=True)
 
     def install(status_rc=0, postconf=POSTCONF):
         values = {'config_dir': str(config_dir), 'status_rc': status_rc}
@@ -115,22 +129,31 @@ def postfix(tmp_path):
 
 
 def test_postfix_state_without_postconf(module, tmp_path):
-    assert postfix_state(module, str(tmp_path / 'no' / 'postconf'), str(tmp_path), True) == {
-        'installed': False, 'version': None, 'default_database_type': None, 'inet_interfaces': None, 'running': None}
+    assert postfix_state(module, str(tmp_path / 'no' / 'postconf'), str(tmp_path), True) == dict(
+        NOT_RUN, installed=False, version=None, default_database_type=None, inet_interfaces=None, settings=None)
 
 
 def test_postfix_state_gives_version_and_map_type_without_a_main_cf_or_status(module, postfix):
-    assert postfix_state(module, postfix['install'](), postfix['config_dir'], False) == {
-        'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': None,
-        'running': None}
+    assert postfix_state(module, postfix['install'](), postfix['config_dir'], False, ['relayhost']) == dict(
+        NOT_RUN, installed=True, version='3.7.11', default_database_type='hash', inet_interfaces=None, settings=None)
+
+
+def test_postfix_state_gives_the_settings_of_main_cf_else_the_defaults(module, postfix):
+    write(postfix['main_cf'], '# relay\nrelayhost = [relay.example.test]:587\nmaillog_file=/var/log/postfix.log\n')
+    state = postfix_state(module, postfix['install'](), postfix['config_dir'], False,
+                          ['relayhost', 'soft_bounce', 'tls_required_enable'])
+    assert state['settings'] == {'relayhost': '[relay.example.test]:587', 'soft_bounce': 'no',
+                                 'maillog_file': '/var/log/postfix.log'}
+    assert state['inet_interfaces'] == 'all'  # Postfix's default: main.cf does not set it
 
 
 @pytest.mark.parametrize('status_rc, running', [(0, True), (1, False)])
 def test_postfix_state_gives_inet_interfaces_of_the_main_cf_and_whether_postfix_runs(module, postfix, status_rc, running):
     write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
-    assert postfix_state(module, postfix['install'](status_rc), postfix['config_dir'], True) == {
-        'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
-        'running': running}
+    state = postfix_state(module, postfix['install'](status_rc), postfix['config_dir'], True)
+    assert (state['inet_interfaces'], state['running'], state['settings']) == (
+        'loopback-only', running, {'inet_interfaces': 'loopback-only'})
+    assert state['enabled'] is service_enabled(module, 'postfix')
 
 
 def test_postfix_state_asks_status_without_a_config_dir(module, postfix):
@@ -138,22 +161,84 @@ def test_postfix_state_asks_status_without_a_config_dir(module, postfix):
     assert (state['inet_interfaces'], state['running']) == (None, True)
 
 
+@pytest.mark.skipif(not os.path.exists('/usr/sbin/postconf'), reason='needs Postfix installed')
+def test_postfix_state_of_the_real_postconf(module, tmp_path):
+    write(tmp_path / 'main.cf', 'relayhost = [relay.example.test]:587\nsoft_bounce=yes\n')
+    state = postfix_state(module, '/usr/sbin/postconf', str(tmp_path), False, ['relayhost', 'soft_bounce', 'defer_transports'])
+    assert state['version'] and state['default_database_type']
+    assert {'relayhost': '[relay.example.test]:587', 'soft_bounce': 'yes',
+            'defer_transports': ''}.items() <= state['settings'].items()
+
+
 def test_the_module_reports_postfix(capsys, tmp_path, postfix):
     write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
-    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_config_dir=postfix['config_dir'],
-                        postfix_status=True)
-    assert result['host_identity']['postfix'] == {'installed': True, 'version': '3.7.11', 'default_database_type': 'hash',
-                                                  'inet_interfaces': 'loopback-only', 'running': True}
+    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_status=True)
+    assert result['relay_facts']['postfix'] == {
+        'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
+        'running': True, 'enabled': service_enabled(module_for_test(), 'postfix'),
+        # main.cf's relay keys, else Postfix's defaults (of those the stand-in knows)
+        'settings': {'inet_interfaces': 'loopback-only', 'relayhost': '', 'soft_bounce': 'no'}}
     missing = run_module(capsys, tmp_path, postconf=str(tmp_path / 'no-postconf'))
-    assert missing['host_identity']['postfix']['installed'] is False
+    assert missing['relay_facts']['postfix']['installed'] is False
 
 
 def test_a_failing_postconf_fails_the_module_naming_the_command(capsys, tmp_path, postfix):
     postconf = postfix['install'](postconf='#!/bin/sh\necho "postconf: fatal: broken" >&2\nexit 1\n')
     result = run_module(capsys, tmp_path, expect_failure=True, postconf=postconf)
     assert result['failed']
-    assert '%s -d -h mail_version default_database_type' % postconf in result['msg']
+    assert '%s -d mail_version default_database_type inet_interfaces' % postconf in result['msg']
     assert 'rc 1' in result['msg'] and 'postconf: fatal: broken' in result['msg']
+
+
+# --- whether Postfix starts at boot ---
+
+def test_service_enabled_as_systemd_or_the_runlevel_links_say(module):
+    if os.path.isdir('/run/systemd/system'):
+        expected = subprocess.run(['systemctl', 'is-enabled', 'postfix'], capture_output=True, check=False).returncode == 0
+    else:
+        expected = bool(glob.glob('/etc/rc[2-5].d/S[0-9][0-9]postfix'))
+    assert service_enabled(module, 'postfix') is expected
+    assert service_enabled(module, 'no-such-service-sendclean') is False
+
+
+# --- packages ---
+
+def test_package_state_reports_each_package_from_the_package_database(module):
+    if module.get_bin_path('dpkg-query'):
+        listed = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${db:Status-Status}\n', 'coreutils'],
+                                capture_output=True, text=True, check=False).stdout
+    elif module.get_bin_path('rpm'):
+        listed = 'coreutils installed' if subprocess.run(['rpm', '-q', 'coreutils'], check=False).returncode == 0 else ''
+    else:
+        pytest.skip('needs dpkg-query or rpm')
+    assert package_state(module, ['coreutils', 'no-such-package-sendclean']) == {
+        'coreutils': listed.strip() == 'coreutils installed', 'no-such-package-sendclean': False}
+    assert package_state(module, []) == {}
+
+
+PACKAGE_TOOL = '''#!/bin/sh
+echo "$*" > %(log)s
+%(output)s
+exit %(rc)d
+'''
+
+
+@pytest.mark.parametrize('tool, output, rc', [
+    ('dpkg-query', 'printf "postfix installed\\nlibsasl2-modules config-files\\n"', 1),
+    ('rpm', 'printf "postfix installed\\npackage libsasl2-modules is not installed\\n"', 1),
+])
+def test_package_state_with_one_run_of_the_package_tool(tmp_path, monkeypatch, tool, output, rc):
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    write(bin_dir / tool, PACKAGE_TOOL % {'log': tmp_path / 'argv', 'output': output, 'rc': rc}, 0o755)
+    monkeypatch.setenv('PATH', str(bin_dir))
+    with patch_module_args({}):
+        module = AnsibleModule(argument_spec={})
+    assert package_state(module, ['postfix', 'libsasl2-modules', 'ca-certificates']) == {
+        'postfix': True, 'libsasl2-modules': False, 'ca-certificates': False}
+    argv = (tmp_path / 'argv').read_text()
+    assert argv.endswith(' postfix libsasl2-modules ca-certificates\n')
+    assert ('${Package} ${db:Status-Status}' in argv) is (tool == 'dpkg-query')
 
 
 # --- distribution facts ---
@@ -161,9 +246,9 @@ def test_a_failing_postconf_fails_the_module_naming_the_command(capsys, tmp_path
 def test_gather_distribution_returns_the_distribution_facts_of_setup(capsys, tmp_path, module):
     facts = DistributionFactCollector().collect(module=module)
     result = run_module(capsys, tmp_path, gather_distribution=True)
-    assert facts['os_family'] and result['ansible_facts']['os_family'] == facts['os_family']
-    assert result['ansible_facts']['distribution'] == facts['distribution']
+    assert facts['os_family'] and result['relay_facts']['distribution']['os_family'] == facts['os_family']
+    assert result['relay_facts']['distribution']['distribution'] == facts['distribution']
 
 
 def test_without_gather_distribution_there_are_no_facts(capsys, tmp_path):
-    assert 'ansible_facts' not in run_module(capsys, tmp_path)
+    assert run_module(capsys, tmp_path)['relay_facts']['distribution'] is None

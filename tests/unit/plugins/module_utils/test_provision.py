@@ -114,3 +114,43 @@ def test_an_unknown_status_fails_naming_the_user_and_the_value_and_writes_nothin
         provisioner.apply(spec(name=name, **options))
     assert name in str(caught.value) and "'Suspended'" in str(caught.value)
     assert simulator.requests()['writes'] == 0
+
+
+@pytest.mark.parametrize('options, after', [
+    ({'hourly_limit': 99}, (True, 'Enable', 500, 99)),
+    ({'state': 'disabled'}, (False, 'Disable', 500, 50)),
+])
+def test_an_edit_shows_in_the_snapshot_for_the_specs_and_hosts_that_share_it(simulator, provisioner, options, after):
+    name = simulator.add_users(1, 500, 50)[0]
+    apply(provisioner, spec(name=name, **options))
+    found = provisioner.find(name)
+    assert (found['enabled'], found['status'], found['total_limit'], found['hourly_limit']) == after
+
+
+def mark_pending(provisioner, key, total_limit, hourly_limit):
+    with provisioner.registry.locked():
+        provisioner.registry.mark_pending(key, total_limit, hourly_limit)
+
+
+def test_of_several_users_with_a_pending_creates_limits_one_is_adopted_and_the_others_are_disabled(
+        simulator, provisioner):
+    """Two runs raced on the create of key web1: the first user by name is adopted, none is left enabled unclaimed."""
+    raced = sorted(simulator.add_users(3, 123456789, 50))
+    mark_pending(provisioner, 'web1', 123456789, 50)
+    result = apply(provisioner, spec(key='web1'))
+    assert (result['adopted'], result['smtp_user']['name']) == (True, raced[0])
+    listed = dict((user['smtp_user_name'], user) for user in simulator.users())
+    assert [listed[name]['status'] for name in raced] == ['Enable', 'Disable', 'Disable']
+    assert (listed[raced[0]]['total_limit'], listed[raced[0]]['hourly_limit']) == (500, 50)
+    assert (provisioner.registry.name_of('web1'), provisioner.registry.pending_of('web1')) == (raced[0], None)
+    assert any(raced[1] in warning and raced[2] in warning and 'disabled' in warning for warning in provisioner.warnings)
+    assert simulator.requests()['counts']['addSmtp'] == 0
+
+
+def test_a_user_another_key_records_is_never_adopted_nor_disabled(simulator, provisioner):
+    recorded, unrecorded = sorted(simulator.add_users(2, 123456789, 50))
+    with provisioner.registry.locked():
+        provisioner.registry.record('web7', recorded)
+    mark_pending(provisioner, 'web1', 123456789, 50)
+    assert apply(provisioner, spec(key='web1'))['smtp_user']['name'] == unrecorded
+    assert [user['status'] for user in simulator.users()] == ['Enable', 'Enable']

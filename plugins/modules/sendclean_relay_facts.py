@@ -1,0 +1,212 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: sendclean_relay_facts
+short_description: Internal to the smtp_relay role - read a host's SMTP users, relay files and Postfix
+version_added: 0.3.0
+description:
+  - A step of the P(sendclean.mta.smtp_relay#role) role, not meant for plays of their own. In one run it reads all
+    the role compares before it writes anything - the host's record of its SendClean SMTP users, the relay's files,
+    the entries of the Postfix credentials file, Postfix itself, the packages the role installs, and the distribution
+    facts when the play gathered none - so that a converged host costs one module run.
+  - It changes nothing, and returns no password - of each credentials entry only the user and whether its password
+    is the one the host's record holds.
+author:
+  - SendClean MTA collection maintainers (@sendclean)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: It only reads, in check mode as in a real run.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  config_root:
+    description:
+      - The directory the role writes under - V(/), or an image or scratch tree. The files are read under it; Postfix
+        (O(postconf)) is the host's own, asked about the configuration directory under it.
+    type: path
+    default: /
+  postconf:
+    description: The host's C(postconf); C(postfix) is beside it. Without it, RV(relay_facts.postfix.installed) is
+      V(false).
+    type: path
+    default: /usr/sbin/postconf
+  packages:
+    description: The packages to report installed or not, with one C(dpkg-query) or C(rpm) run. The default is what
+      the role installs on any OS family it supports.
+    type: list
+    elements: str
+    default: [postfix, libsasl2-modules, cyrus-sasl-plain, ca-certificates]
+  postfix_status:
+    description: Whether to report if Postfix runs (C(postfix status)) and starts at boot (systemd, or a System V
+      runlevel link).
+    type: bool
+    default: false
+  gather_distribution:
+    description:
+      - Whether to report the facts of C(ansible.builtin.setup)'s C(distribution) subset (C(os_family),
+        C(distribution), ...), gathered the same way, for a play that gathered no facts.
+    type: bool
+    default: false
+seealso:
+  - module: sendclean.mta.sendclean_relay_postfix
+  - module: sendclean.mta.sendclean_relay_credentials
+'''
+
+EXAMPLES = r'''
+- name: Read what this host holds and has (inside the smtp_relay role)
+  sendclean.mta.sendclean_relay_facts:
+    packages: [postfix, libsasl2-modules, cyrus-sasl-plain, ca-certificates]
+    postfix_status: true
+    gather_distribution: "{{ ansible_facts['os_family'] is not defined }}"
+  register: relay_host
+
+- name: Say which relay files exist
+  ansible.builtin.debug:
+    msg: "{{ relay_host.relay_facts.files | dict2items | selectattr('value.exists') | map(attribute='key') }}"
+'''
+
+RETURN = r'''
+relay_facts:
+  description: What the host holds and has. No password.
+  returned: always
+  type: dict
+  contains:
+    identity:
+      description: The host's record of its SMTP users (C(etc/sendclean/smtp_relay.json) under O(config_root)).
+      type: dict
+      contains:
+        path:
+          description: The record's path.
+          type: str
+          sample: /etc/sendclean/smtp_relay.json
+        users:
+          description: By slot (V(default), or a sender) - C(name), C(has_password), and C(pending) (a create marked
+            pending, with its one-off limits; or null).
+          type: dict
+          sample: {default: {name: smtp94454398, has_password: true, pending: null}}
+    files:
+      description:
+        - Each file of the relay, by its path relative to O(config_root) - C(etc/postfix/main.cf),
+          C(etc/postfix/sasl_passwd) and each map file postmap may build from it (C(.db), C(.lmdb), C(.cdb), C(.dir),
+          C(.pag)), C(etc/mailname), and the unchecked mark C(etc/postfix/sendclean_relay.unchecked).
+        - Each is C(exists), C(checksum) (SHA-1), C(mode) (as V(0644)), C(owner) and C(group); all but C(exists) null
+          for a missing file.
+      type: dict
+      sample: {etc/mailname: {exists: false, checksum: null, mode: null, owner: null, group: null}}
+    credentials:
+      description: Each line of the credentials file (C(sasl_passwd)) by its lookup key - C(user), and C(current)
+        (whether its password is the one the record holds for that user).
+      type: dict
+      sample: {"[us1-mta1.sendclean.net]:587": {user: smtp94454398, current: true}}
+    postfix:
+      description: The host's Postfix.
+      type: dict
+      contains:
+        installed:
+          description: Whether C(postconf) is there.
+          type: bool
+        version:
+          description: Postfix's version (C(mail_version)), or null.
+          type: str
+          sample: 3.7.11
+        default_database_type:
+          description: The map type Postfix uses by default, or null.
+          type: str
+          sample: hash
+        inet_interfaces:
+          description: The C(inet_interfaces) of the configuration under O(config_root), or null without a C(main.cf).
+          type: str
+          sample: loopback-only
+        running:
+          description: Whether Postfix runs; null without O(postfix_status).
+          type: bool
+        enabled:
+          description: Whether Postfix starts at boot; null without O(postfix_status).
+          type: bool
+        settings:
+          description: The value of each relay setting the role manages (C(main.cf)'s, else Postfix's default) and of
+            every parameter C(main.cf) sets, by parameter; null without a C(main.cf).
+          type: dict
+          sample: {relayhost: "[us1-mta1.sendclean.net]:587", soft_bounce: "no"}
+    packages:
+      description: Each package of O(packages) and whether it is installed.
+      type: dict
+      sample: {postfix: true, libsasl2-modules: false}
+    distribution:
+      description: With O(gather_distribution), the facts of setup's C(distribution) subset (without the
+        C(ansible_) prefix); else null.
+      type: dict
+      sample: {os_family: Debian, distribution: Debian, distribution_major_version: "12"}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
+from ansible_collections.sendclean.mta.plugins.module_utils._host_record import HostRecord, credentials_of, identity_facts
+from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
+    distribution_facts, file_state, package_state, postfix_state,
+)
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
+    ALL_PACKAGES, CONFIG_DIR, MAIN_CF, MAILNAME, POSTCONF, RECORD, RELAY_KEYS, SASL_PASSWD, UNCHECKED, map_files, under,
+)
+from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import parse, read
+
+WATCHED_FILES = [MAIN_CF, SASL_PASSWD, MAILNAME, UNCHECKED] + map_files()
+
+
+def credential_facts(entries, record_credentials):
+    """{lookup key: {user, current}} of the credentials file's ``entries`` ({key: (user, password)}), current when the
+    password is the one the record holds for that user (``record_credentials``: {slot: (name, password)})."""
+    passwords = dict(record_credentials.values())
+    return dict((key, {'user': user, 'current': user in passwords and passwords[user] == password})
+                for key, (user, password) in entries.items())
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'config_root': {'type': 'path', 'default': '/'},
+            'postconf': {'type': 'path', 'default': POSTCONF},
+            'packages': {'type': 'list', 'elements': 'str', 'default': ALL_PACKAGES},
+            'postfix_status': {'type': 'bool', 'default': False},
+            'gather_distribution': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    root = module.params['config_root']
+    record_path, sasl_passwd = under(root, RECORD), under(root, SASL_PASSWD)
+    try:
+        record_credentials = credentials_of(HostRecord(record_path).read())
+        text = read(sasl_passwd)
+        entries = parse(text) if text else {}
+        identity = identity_facts(record_path, sasl_passwd)
+    except TaskFailure as exc:
+        module.fail_json(msg=str(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read the credentials file %s: %s' % (sasl_passwd, exc.strerror))
+    # Masked by Ansible should one ever reach the result.
+    module.no_log_values.update(password for dummy, password in list(record_credentials.values()) + list(entries.values())
+                                if password)
+    relay_facts = {
+        'identity': identity,
+        'files': dict((path, file_state(module, under(root, path))) for path in WATCHED_FILES),
+        'credentials': credential_facts(entries, record_credentials),
+        'postfix': postfix_state(module, module.params['postconf'], under(root, CONFIG_DIR), module.params['postfix_status'],
+                                 RELAY_KEYS),
+        'packages': package_state(module, module.params['packages']),
+        'distribution': distribution_facts(module) if module.params['gather_distribution'] else None,
+    }
+    module.exit_json(changed=False, relay_facts=relay_facts)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The sendclean_relay_postfix action as a task of the role runs it: a real Task, Templar and local connection, the
+role's variables from its defaults."""
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.plugins.loader import connection_loader
+from ansible.template import Templar, trust_as_template
+
+from ansible_collections.sendclean.mta.plugins.action.sendclean_relay_postfix import ActionModule
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAIN_CF, SASL_PASSWD
+
+MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
+USERS = {'default': {'name': 'smtp10000001', 'state': 'present', 'password_changed': True, 'changes': ['created']}}
+
+
+def relay_facts(installed=True, os_family=None):
+    """What sendclean_relay_facts reports of a host without the role's files."""
+    return {
+        'files': {MAIN_CF: MISSING, SASL_PASSWD: MISSING},
+        'credentials': {},
+        'postfix': {'installed': installed, 'version': '3.7.11' if installed else None,
+                    'default_database_type': 'hash' if installed else None, 'inet_interfaces': None, 'running': None,
+                    'enabled': None, 'settings': None},
+        'packages': {'postfix': installed},
+        'distribution': {'os_family': os_family} if os_family else None,
+    }
+
+
+@pytest.fixture
+def run_action(relay_task_vars):
+    """``run_action(args, check_mode=False, **variables)``: the action's result for host web1 (Debian unless the
+    variables say otherwise)."""
+    def run(args, check_mode=False, **variables):
+        task_vars = relay_task_vars(**dict({'ansible_facts': {'os_family': 'Debian'}}, **variables))
+        task = Task.load({'action': 'sendclean.mta.sendclean_relay_postfix', 'args': args})
+        task.check_mode = check_mode
+        loader = DataLoader()
+        play_context = PlayContext()
+        action = ActionModule(task=task, connection=connection_loader.get('local', play_context), play_context=play_context,
+                              loader=loader, templar=Templar(loader=loader, variables=task_vars), shared_loader_obj=None)
+        return action.run(task_vars=task_vars)
+    return run
+
+
+def test_the_plan_of_a_new_host(run_action):
+    result = run_action({'host': relay_facts(), 'users': USERS})
+    planned = result['postfix_plan']
+    assert (result['changed'], result.get('failed', False)) == (False, False)
+    assert planned['main_cf']['write'] is True
+    assert planned['main_cf']['content'].startswith('# Ansible managed\n#\n# Postfix null client')
+    assert 'relayhost = [us1-mta1.sendclean.net]:587' in planned['main_cf']['content'].splitlines()
+    assert planned['credentials']['entries'] == {'[us1-mta1.sendclean.net]:587': 'default'}
+    assert planned['credentials']['rotated'] == ['default']
+    assert planned['packages'] == ['libsasl2-modules', 'ca-certificates']
+
+
+def test_the_role_variables_are_templated_and_the_play_names_the_managed_line(run_action):
+    result = run_action({'host': relay_facts(), 'users': USERS}, smtp_relay_port='{{ 400 + 65 }}',
+                        ansible_managed=trust_as_template('Managed by {{ "Ansible" }} for {{ inventory_hostname }}'))
+    content = result['postfix_plan']['main_cf']['content'].splitlines()
+    assert content[0] == '# Managed by Ansible for web1'
+    assert 'smtp_tls_wrappermode = yes' in content
+
+
+def test_check_mode_without_postfix_plans_a_hash_map(run_action):
+    result = run_action({'host': relay_facts(installed=False), 'users': USERS}, check_mode=True)
+    assert result['postfix_plan']['credentials']['map_type'] == 'hash'
+    assert result.get('failed', False) is False
+
+
+def test_a_host_problem_is_in_the_plan_for_the_role_to_report(run_action):
+    """Before an install a host without Postfix has a problem the install settles: the task does not fail."""
+    result = run_action({'host': relay_facts(installed=False), 'users': USERS})
+    assert result.get('failed', False) is False
+    [problem] = result['postfix_plan']['problems']
+    assert problem.startswith('The map type of the credentials is unknown: set smtp_relay_map_type')
+
+
+def test_wrong_role_input_fails_naming_each_variable(run_action):
+    with pytest.raises(AnsibleActionFail) as caught:
+        run_action({'host': relay_facts(), 'users': USERS}, smtp_relay_hourly_limit=-1, smtp_relay_port='abc')
+    assert caught.value.message.startswith('smtp_relay_hourly_limit must be a whole number of at least 1, not -1')
+    assert 'smtp_relay_port must be a whole number from 1 to 65535, not "abc"' in caught.value.message
+
+
+def test_the_os_family_comes_from_the_host_facts_when_the_play_gathered_none(run_action):
+    result = run_action({'host': relay_facts(os_family='RedHat'), 'users': USERS}, ansible_facts={})
+    assert result['postfix_plan']['os_family'] == 'RedHat'
+    assert result['postfix_plan']['ca_file'] == '/etc/pki/tls/certs/ca-bundle.crt'
+
+
+def test_both_options_are_required(run_action):
+    with pytest.raises(AnsibleActionFail) as caught:
+        run_action({'host': relay_facts()})
+    assert 'users' in caught.value.message

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""sendclean_relay_facts on a scratch configuration root, with a stand-in postconf: what it reports, and that no
+password is anywhere in its output."""
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import ALL_PACKAGES, map_files
+from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
+
+PASSWORDS = ('Pw-default-7Qx2', 'Pw-orders-9Lk4', 'Pw-stale-3Hd8', 'Pw-other-5Mn1')
+RELAY = '[us1-mta1.sendclean.net]:587'
+POSTCONF = '''#!/bin/sh
+case "$1" in
+  -d) echo "mail_version = 3.10.1"; echo "default_database_type = lmdb"; echo "inet_interfaces = all"
+      echo "soft_bounce = no"; echo "relayhost =" ;;
+  -c) sed -n 's/^\\([a-z_]*\\) *= */\\1 = /p' "$2/main.cf" ;;
+esac
+'''
+
+
+def write(path, text, mode=0o600):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.chmod(str(path), mode)
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A scratch configuration root, and a stand-in postconf outside it."""
+    (tmp_path / 'bin').mkdir()
+    write(tmp_path / 'bin' / 'postconf', POSTCONF, 0o755)
+    return tmp_path / 'root'
+
+
+def run_module(capsys, root, expect_failure=False, **args):
+    """The module's result, and its whole output as text."""
+    with patch_module_args(dict({'config_root': str(root), 'postconf': str(root.parent / 'bin' / 'postconf')}, **args)):
+        with pytest.raises(SystemExit) as caught:
+            sendclean_relay_facts.main()
+    output = capsys.readouterr().out
+    result = json.loads(output)
+    assert (caught.value.code == 1) is expect_failure, result
+    return result, output
+
+
+def record(users, pending=None, version=2):
+    return json.dumps({'version': version, 'users': users, 'pending': pending or {}})
+
+
+def file_facts(path):
+    with patch_module_args({}):
+        return file_state(AnsibleModule(argument_spec={}), str(path))
+
+
+def test_a_host_without_anything(capsys, root):
+    result, dummy = run_module(capsys, root, postconf=str(root / 'no-postconf'))
+    facts = result['relay_facts']
+    assert result['changed'] is False
+    assert facts['identity'] == {'path': str(root / 'etc/sendclean/smtp_relay.json'),
+                                 'sasl_passwd': str(root / 'etc/postfix/sasl_passwd'), 'users': {}, 'legacy': []}
+    assert sorted(facts['files']) == sorted(['etc/postfix/main.cf', 'etc/postfix/sasl_passwd', 'etc/mailname',
+                                             'etc/postfix/sendclean_relay.unchecked'] + map_files())
+    assert not any(state['exists'] for state in facts['files'].values())
+    assert (facts['credentials'], facts['distribution']) == ({}, None)
+    # Every family's packages by default: the family may not be known before this read.
+    assert sorted(facts['packages']) == sorted(ALL_PACKAGES)
+    assert facts['postfix'] == {'installed': False, 'version': None, 'default_database_type': None,
+                                'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None}
+
+
+def test_a_configured_host_with_no_password_in_the_output(capsys, root):
+    write(root / 'etc/sendclean/smtp_relay.json', record(
+        {'default': {'name': 'smtp1', 'password': PASSWORDS[0], 'issued': 1700000000},
+         'orders@shop.example': {'name': 'smtp2', 'password': PASSWORDS[1], 'issued': 1700000000},
+         '@news.example': {'name': 'smtp3', 'password': None, 'issued': None}},
+        {'@sales.example': {'total_limit': 123456789, 'hourly_limit': 100, 'since': 1700000000}}))
+    write(root / 'etc/postfix/sasl_passwd', 'orders@shop.example smtp2:%s\n@news.example smtp3:%s\n'
+          '@gone.example smtp4:%s\n%s smtp1:%s\n' % (PASSWORDS[2], PASSWORDS[2], PASSWORDS[3], RELAY, PASSWORDS[0]))
+    write(root / 'etc/postfix/sasl_passwd.lmdb', 'map')
+    write(root / 'etc/postfix/main.cf', 'relayhost = %s\ninet_interfaces = loopback-only\n' % RELAY, 0o644)
+    result, output = run_module(capsys, root)
+    facts = result['relay_facts']
+    assert facts['credentials'] == {
+        RELAY: {'user': 'smtp1', 'current': True},
+        'orders@shop.example': {'user': 'smtp2', 'current': False},  # not the record's password
+        '@news.example': {'user': 'smtp3', 'current': False},  # the record has none
+        '@gone.example': {'user': 'smtp4', 'current': False},  # a user the record does not hold
+    }
+    assert facts['identity']['users'] == {
+        'default': {'name': 'smtp1', 'has_password': True, 'issued': 1700000000, 'pending': None, 'marker': None},
+        'orders@shop.example': {'name': 'smtp2', 'has_password': True, 'issued': 1700000000, 'pending': None,
+                                'marker': None},
+        '@news.example': {'name': 'smtp3', 'has_password': True, 'issued': None, 'pending': None,  # sasl_passwd's
+                          'marker': None},
+        '@sales.example': {'name': None, 'has_password': False, 'issued': None, 'marker': None,
+                           'pending': {'total_limit': 123456789, 'hourly_limit': 100, 'since': 1700000000}}}
+    assert facts['identity']['legacy'] == ['@news.example']
+    assert facts['files']['etc/postfix/sasl_passwd'] == file_facts(root / 'etc/postfix/sasl_passwd')
+    assert facts['files']['etc/postfix/sasl_passwd.lmdb']['exists'] is True
+    assert facts['files']['etc/postfix/main.cf']['mode'] == '0644'
+    assert facts['postfix'] == {
+        'installed': True, 'version': '3.10.1', 'default_database_type': 'lmdb', 'inet_interfaces': 'loopback-only',
+        'running': None, 'enabled': None,
+        'settings': {'relayhost': RELAY, 'inet_interfaces': 'loopback-only', 'soft_bounce': 'no'}}
+    assert not any(password in output for password in PASSWORDS)
+
+
+def test_a_version_1_record_has_the_passwords_of_its_credentials_file(capsys, root):
+    write(root / 'etc/sendclean/smtp_relay.json', record({'default': 'smtp1'}, version=1))
+    write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
+    result, output = run_module(capsys, root)
+    assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
+                                                                      'issued': None, 'pending': None, 'marker': None}}
+    assert result['relay_facts']['credentials'] == {RELAY: {'user': 'smtp1', 'current': False}}
+    assert PASSWORDS[0] not in output
+
+
+def test_a_host_of_0_1_without_a_record_holds_the_user_of_its_relay_line(capsys, root):
+    write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
+    result, dummy = run_module(capsys, root)
+    assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
+                                                                      'issued': None, 'pending': None, 'marker': None}}
+
+
+@pytest.mark.parametrize('content', ['{"version": 2, "users": {', '["a list"]'])
+def test_a_corrupt_record_fails_naming_the_file(capsys, root, content):
+    write(root / 'etc/sendclean/smtp_relay.json', content)
+    result, dummy = run_module(capsys, root, expect_failure=True)
+    assert str(root / 'etc/sendclean/smtp_relay.json') in result['msg']
+    assert 'restore it from a backup, or remove it to start again' in result['msg']
+
+
+def test_an_unreadable_credentials_file_fails_naming_it(capsys, root):
+    (root / 'etc/postfix/sasl_passwd').mkdir(parents=True)  # a directory cannot be read as a file
+    result, dummy = run_module(capsys, root, expect_failure=True)
+    assert result['msg'].startswith('cannot read the credentials file %s' % (root / 'etc/postfix/sasl_passwd'))
+
+
+def test_the_packages_and_the_distribution(capsys, root):
+    result, dummy = run_module(capsys, root, packages=['no-such-package-sendclean'], gather_distribution=True)
+    with patch_module_args({}):
+        expected = DistributionFactCollector().collect(module=AnsibleModule(argument_spec={}))
+    assert result['relay_facts']['packages'] == {'no-such-package-sendclean': False}
+    assert result['relay_facts']['distribution']['os_family'] == expected['os_family']
