@@ -17,7 +17,7 @@ import stat
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible.release import __version__ as ansible_version
+from ansible.module_utils.ansible_release import __version__ as ansible_version
 
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import MARKER_LIMITS
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_record
