@@ -231,4 +231,3 @@ def update(record, now, sasl_passwd=None, mark=None, names=None, passwords=None,
     stamped = stamp_issued(record, stamp, now)
     return {'changed': (repr(record.users), repr(record.pending)) != before, 'markers': markers,
             'conflicts': conflicts, 'stamped': stamped}
-
