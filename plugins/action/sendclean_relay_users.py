@@ -11,6 +11,8 @@ sendclean_relay_record module on the host from here, so the passwords go from th
 being in a task result. The task's result says, for this host alone and without a secret, what changed.
 """
 
+import time
+
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.basic import missing_required_lib
@@ -26,7 +28,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._registry import Reg
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
-    HostUsers, incomplete_scope, limits_warnings, slot_entries, slot_label, summary,
+    HostUsers, day_of, incomplete_scope, limits_warnings, next_rotations, slot_entries, slot_label, summary,
 )
 
 USERS_ARGUMENT_SPEC = dict(CONNECTION_ARGUMENT_SPEC, host={'type': 'dict', 'required': True})
@@ -71,7 +73,8 @@ class ActionModule(ActionBase):
             problems.append(missing_required_lib('requests'))
         if problems:
             raise AnsibleActionFail(' '.join(problem.rstrip('.') + '.' for problem in problems))
-        entries = slot_entries(settings, facts['identity'])
+        now = int(time.time())
+        entries = slot_entries(settings, facts['identity'], now)
         for warning in limits_warnings(entries):
             warn(warning)
         client = client_from_params(params, warn)
@@ -79,7 +82,7 @@ class ActionModule(ActionBase):
         snapshot = batch_snapshot(self._task, task_vars, params)
         provisioner.users, claimed = snapshot.users(client.list_users)
         registry = Registry(settings['registry']) if settings['registry'] else None
-        host = HostUsers(provisioner, registry, lambda **changes: self._write_record(task_vars, facts, changes))
+        host = HostUsers(provisioner, registry, lambda **changes: self._write_record(task_vars, facts, changes), now)
         claimed = host.ensure(entries, claimed | set(registry.records.values() if registry else ()))
         snapshot.merge(task_vars['inventory_hostname'], provisioner.users, claimed)
         return self._report(host)
@@ -102,7 +105,10 @@ class ActionModule(ActionBase):
         users = dict((slot, {
             'name': (result['smtp_user'] or {}).get('name'), 'state': result['state'], 'origin': result['origin'],
             'changed': result['changed'], 'password_changed': result['password_changed'],
+            'rotation': result.get('rotation'), 'password_issued': _day(result.get('password_issued')),
+            'next_rotation': _day(result.get('next_rotation')),
         }) for slot, result in host.results.items())
+        due = next_rotations(host.results)
         report = {
             'changed': any(result['changed'] or result['password_changed'] for result in host.results.values()),
             'smtp_relay_users': users,
@@ -110,10 +116,15 @@ class ActionModule(ActionBase):
                           after_header='%s (%s)' % ((result['smtp_user'] or {}).get('name') or 'a new user',
                                                     slot_label(slot)))
                      for slot, result in host.results.items() if result.get('diff') and result['changed']],
-            'msg': '; '.join(host.notes + lines) or 'no change',
+            'msg': '; '.join(host.notes + (lines or ['no change']) + ([due] if due else [])),
         }
         if failed:
             report['failed'] = True
-        elif report['changed'] or host.notes:
-            report['_ansible_verbose_always'] = True  # the one line per host says what changed at SendClean
+        elif report['changed'] or host.notes or due:
+            # The one line per host says what changed at SendClean, and when the next rotation by age is due.
+            report['_ansible_verbose_always'] = True
         return report
+
+
+def _day(seconds):
+    return None if seconds is None else day_of(seconds)

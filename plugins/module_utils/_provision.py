@@ -100,9 +100,6 @@ class Provisioner(object):
         result = dict(empty_result(), changed=plan_.changed, smtp_user=plan_.after, diff=diff_of(plan_.before, plan_.after),
                       password_changed=OP_RESET in plan_.operations or OP_ADD in plan_.operations,
                       registry_updated=OP_ADD in plan_.operations and spec.get('key') is not None)
-        if current is not None and current['enabled'] is None:
-            raise ProvisionError('SMTP user %s is listed with the status %r, which is neither Enable/Disable nor 1/0, '
-                                 'so nothing was changed for it' % (current['name'], current['status']))
         if self.check_mode:
             result['operations'] = list(plan_.operations)
         else:

@@ -89,10 +89,14 @@ relay_facts:
           type: str
           sample: /etc/sendclean/smtp_relay.json
         users:
-          description: By slot (V(default), or a sender) - C(name), C(has_password), and C(pending) (a create marked
-            pending, with its one-off limits; or null).
+          description:
+            - By slot (V(default), or a sender) - C(name), C(has_password), C(issued) (when the password was issued,
+              seconds since the epoch; null if unknown), C(rotation_unsettled) (a rotation was begun and its new password
+              never recorded), C(pending) (a create marked pending, with its one-off limits; or null) and C(marker) (the
+              one-off limits the user was created with, until the wanted ones are set).
           type: dict
-          sample: {default: {name: smtp94454398, has_password: true, pending: null}}
+          sample: {default: {name: smtp94454398, has_password: true, issued: 1796425200, rotation_unsettled: false,
+                             pending: null, marker: null}}
     files:
       description:
         - Each file of the relay, by its path relative to O(config_root) - C(etc/postfix/main.cf),

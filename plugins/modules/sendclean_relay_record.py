@@ -20,6 +20,9 @@ description:
   - O(names) records users. A slot that another run recorded a user for since this run began (the record no longer
     names the user of O(expected)) is left as that run wrote it and reported in RV(conflicts), so the first writer
     wins.
+  - Before a password is reset, O(begin_rotation) marks the rotation; the write that records the new password
+    (O(passwords) with the same token in O(rotations)) settles it. A mark left by a run killed in between, or
+    overwritten by another run's, makes the next run reset the password again.
 author:
   - SendClean MTA collection maintainers (@sendclean)
 extends_documentation_fragment:
@@ -58,6 +61,20 @@ options:
     description: The user each slot of O(names) held when the run began (V(null) for none).
     type: dict
     default: {}
+  begin_rotation:
+    description: Slots whose password is about to be reset, each with a token of the run.
+    type: dict
+    default: {}
+  rotations:
+    description: The token of O(begin_rotation) of each slot of O(passwords) whose rotation this write settles.
+    type: dict
+    default: {}
+  stamp:
+    description: Slots whose password's issue time is unknown; it is taken as now (the password's age counts from
+      today).
+    type: list
+    elements: str
+    default: []
   forget:
     description: Slots the host no longer holds (senders taken off the list).
     type: list
@@ -79,6 +96,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+stamped:
+  description: The slots of O(stamp) whose issue time was unknown and is now recorded.
+  returned: always
+  type: list
+  elements: str
+  sample: [default]
 markers:
   description: The pending markers of the slots of O(mark) (total and hourly limit of their create).
   returned: always
@@ -96,10 +119,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sendclean.mta.plugins.module_utils._host_record import (
-    HostRecord, import_legacy, mark, read_sasl_passwd, settle,
-)
+from ansible_collections.sendclean.mta.plugins.module_utils._host_record import HostRecord, update
 from ansible_collections.sendclean.mta.plugins.module_utils._json_store import StoreError
+
+CHANGES = ('sasl_passwd', 'mark', 'names', 'passwords', 'expected', 'forget', 'drop_passwords', 'begin_rotation',
+           'rotations', 'stamp')
 
 
 def main():
@@ -113,29 +137,23 @@ def main():
             'expected': {'type': 'dict', 'default': {}},
             'forget': {'type': 'list', 'elements': 'str', 'default': []},
             'drop_passwords': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': False},  # slot names
+            'begin_rotation': {'type': 'dict', 'default': {}},
+            'rotations': {'type': 'dict', 'default': {}},
+            'stamp': {'type': 'list', 'elements': 'str', 'default': []},
         },
         supports_check_mode=True,
     )
-    params = module.params
-    record = HostRecord(params['path'])
+    record = HostRecord(module.params['path'])
     try:
         # Check mode writes nothing, not even the lock file or the directory of a new record.
         with contextlib.nullcontext() if module.check_mode else record.locked():
             record.read()
-            before = (repr(record.users), repr(record.pending))
-            if params['sasl_passwd']:
-                import_legacy(record, read_sasl_passwd(params['sasl_passwd']))
-            now = time.time()
-            markers = mark(record, params['mark'], now)
-            users = dict((slot, {'name': name, 'password': params['passwords'].get(slot)})
-                         for slot, name in params['names'].items())
-            conflicts = settle(record, users, params['expected'], params['forget'], params['drop_passwords'], now)
-            changed = (repr(record.users), repr(record.pending)) != before
-            if changed and not module.check_mode:
+            result = update(record, time.time(), **dict((option, module.params[option]) for option in CHANGES))
+            if result['changed'] and not module.check_mode:
                 record.write()
     except StoreError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=changed, markers=markers, conflicts=conflicts)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

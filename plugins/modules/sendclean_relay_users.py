@@ -75,7 +75,8 @@ smtp_relay_users:
   description: The host's SMTP users, by slot (V(default), or a sender). No password.
   returned: unless the input was refused
   type: dict
-  sample: {default: {name: smtp94454398, state: present, origin: host, changed: false, password_changed: false}}
+  sample: {default: {name: smtp94454398, state: present, origin: host, changed: false, password_changed: false,
+                     rotation: null, password_issued: "2026-12-06", next_rotation: "2027-03-06"}}
   contains:
     name:
       description: The user's name (V(null) in check mode for a user still to create, or when the slot failed).
@@ -97,9 +98,25 @@ smtp_relay_users:
       description: Whether the user got a new password (a create, a rotation, or a host that had none).
       type: bool
       returned: always
+    rotation:
+      description: Why the password was rotated - V(asked) (C(smtp_relay_rotate_password) or the sender's
+        C(rotate_password)), V(age) (older than C(smtp_relay_rotate_after_days)) or V(unsettled) (an earlier
+        rotation never reached the host's record) - or V(null).
+      type: str
+      returned: always
+    password_issued:
+      description: The UTC date the host's password of this user was issued (after this run), or V(null) if unknown.
+      type: str
+      returned: always
+    next_rotation:
+      description: The UTC date from which the next run rotates the password by age, or V(null) when the slot is not
+        rotated by age.
+      type: str
+      returned: always
 msg:
   description: One line per slot that changed - the user and what changed (created, limits, enabled, disabled,
-    password rotated) - and what the run found worth telling; V(no change) otherwise.
+    password rotated and why, issue time recorded) - and what the run found worth telling, or V(no change); then,
+    when passwords are rotated by age, the date of each slot's next rotation.
   returned: always
   type: str
   sample: "smtp94454398 (this host): hourly limit 500 -> 300"

@@ -25,7 +25,8 @@ PREFIX = 'smtp_relay_'
 # Every variable of the role, without PREFIX (meta/argument_specs.yml documents each).
 NAMES = (
     'state', 'smtp_user_name', 'user_key', 'registry', 'recreate_missing', 'total_limit', 'hourly_limit',
-    'new_user_total_limit', 'new_user_hourly_limit', 'disable_unclaimed', 'rotate_password', 'senders',
+    'new_user_total_limit', 'new_user_hourly_limit', 'disable_unclaimed', 'rotate_password', 'rotate_after_days',
+    'senders',
     'owner_id', 'token', 'app_domain', 'api_url',
     'host', 'port', 'tls_security_level', 'tls_ca_file', 'tls_cert_match',
     'main_cf', 'main_cf_settings', 'map_type', 'sender_address', 'mailname', 'myhostname', 'mydestination',
@@ -159,11 +160,18 @@ def _sender_rotation(problems, name, value):
     return _flag(problems, name, value, default=False)
 
 
+def _rotation_age(problems, name, value):
+    return _whole_number(problems, name, value, 1, optional=True,
+                         fix='set the number of days a password may be used, for example 90, or leave it unset '
+                             '(never rotated by age)')
+
+
 SENDER_OPTIONS = (
     ('sender', _sender_address),
     ('total_limit', _sender_limit),
     ('hourly_limit', _sender_limit),
     ('rotate_password', _sender_rotation),
+    ('rotate_after_days', _rotation_age),
 )
 
 
@@ -287,6 +295,7 @@ def check(raw, os_family):
         settings[name] = limit(name, optional=True)
     for name in ('new_user_total_limit', 'new_user_hourly_limit'):
         settings[name] = limit(name, optional=False)
+    settings['rotate_after_days'] = _rotation_age(problems, variable('rotate_after_days'), raw.get('rotate_after_days'))
     settings['senders'] = _senders(problems, raw.get('senders'))
     for name in ('owner_id', 'token', 'app_domain', 'api_url'):
         settings[name] = text(name, optional=True)

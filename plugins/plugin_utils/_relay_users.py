@@ -21,7 +21,15 @@ and only then are the limits set to the wanted ones. Killed before the record, t
 marker; killed after it, the next run finds the host's user still at the marker's limits and sets them. A user
 adopted by its marker is recorded before its password is reset. Two runs that raced on one slot: the first to
 record wins; the other disables the user it made (never the one the host now holds) and says so.
+
+A password is rotated when asked, when it is older than the slot's rotate_after_days (the host records when each was
+issued), and when a rotation was begun and never settled: the host marks a rotation before the reset is sent, since
+resetSmtpPassword ends the old password at once, and a run killed before it recorded the new one leaves the host
+with a dead password until the next run resets again.
 """
+
+import secrets
+import time
 
 from ansible_collections.sendclean.mta.plugins.module_utils._client import SendCleanError
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import ProvisionError, empty_result
@@ -35,42 +43,68 @@ ORIGIN_HOST = 'host'
 ORIGIN_REGISTRY = 'registry'
 ORIGIN_ADOPTED = 'adopted'
 ORIGIN_NEW = 'new'
+# Why a password is rotated.
+ROTATE_ASKED = 'asked'
+ROTATE_AGE = 'age'
+ROTATE_UNSETTLED = 'unsettled'
+DAY_SECONDS = 86400
 
 
 def slot_label(slot):
     return 'this host' if slot == DEFAULT_SLOT else 'sender %s' % slot
 
 
-def slot_entries(settings, identity):
-    """What each slot of the host wants, from the role's settings and the host's record (``identity['users']``).
+def slot_entries(settings, identity, now):
+    """What each slot of the host wants, from the role's settings and the host's record (``identity['users']``) at
+    ``now`` (seconds since the epoch).
 
     The default slot, one slot per sender; on a host that stays, the senders taken off the list are disabled (and
     forgotten); on a decommissioned host, every slot's user is disabled.
     """
     held = dict((slot, dict(user, legacy=slot in identity.get('legacy', ())))
                 for slot, user in (identity.get('users') or {}).items())
-    present = settings['state'] == 'present'
-    senders = settings['senders'] if present else []
-    entries = [_entry(settings, held, DEFAULT_SLOT, settings['state'], settings['total_limit'], settings['hourly_limit'],
-                      settings['rotate_password'] and present, name=settings['smtp_user_name'])]
-    for sender in senders:
-        entries.append(_entry(settings, held, sender['sender'], 'present', sender.get('total_limit'),
-                              sender.get('hourly_limit'), settings['rotate_password'] or sender.get('rotate_password')))
+    own = dict((option, settings[option]) for option in ('total_limit', 'hourly_limit', 'rotate_after_days'))
+    entries = [_entry(settings, held, DEFAULT_SLOT, settings['state'], dict(own, rotate_password=False), now,
+                      name=settings['smtp_user_name'])]
+    for sender in settings['senders'] if settings['state'] == 'present' else []:
+        entries.append(_entry(settings, held, sender['sender'], 'present', dict(
+            sender, rotate_after_days=sender.get('rotate_after_days') or settings['rotate_after_days']), now))
     wanted = set(entry['slot'] for entry in entries)
     for slot in sorted(held):
         if slot not in wanted and held[slot].get('name'):
-            entries.append(_entry(settings, held, slot, 'disabled', None, None, False))
+            entries.append(_entry(settings, held, slot, 'disabled', {}, now))
     return entries
 
 
-def _entry(settings, held, slot, state, total_limit, hourly_limit, rotate, name=None):
+def _entry(settings, held, slot, state, wanted, now, name=None):
+    """One slot's entry; ``wanted``: its total_limit, hourly_limit, rotate_password and rotate_after_days."""
     key = None if name else (settings['user_key'] if slot == DEFAULT_SLOT else '%s %s' % (settings['user_key'], slot))
+    identity = held.get(slot) or {'name': None, 'has_password': False, 'pending': None}
+    total_limit, hourly_limit = wanted.get('total_limit'), wanted.get('hourly_limit')
+    after_days = wanted.get('rotate_after_days') if state == 'present' else None
+    asked = state == 'present' and (settings['rotate_password'] or wanted.get('rotate_password'))
     return {
         'slot': slot, 'key': key, 'name': name, 'state': state, 'total_limit': total_limit, 'hourly_limit': hourly_limit,
         'new_user_limits': (total_limit or settings['new_user_total_limit'], hourly_limit or settings['new_user_hourly_limit']),
-        'rotate': bool(rotate), 'recreate_missing': settings['recreate_missing'],
-        'identity': held.get(slot) or {'name': None, 'has_password': False, 'pending': None},
+        'rotate': rotation_reason(identity, asked, after_days, now), 'rotate_after_days': after_days,
+        'stamp': bool(after_days and identity.get('has_password') and identity.get('issued') is None),
+        'recreate_missing': settings['recreate_missing'], 'identity': identity,
     }
+
+
+def rotation_reason(identity, asked, after_days, now):
+    """Why the slot's password is rotated in this run (ROTATE_*), or None. A slot whose host has no password for its
+    user gets one anyway; one whose issue time is unknown is not due (its age counts from this run, see stamp)."""
+    if asked:
+        return ROTATE_ASKED
+    if not identity.get('has_password'):
+        return None
+    if identity.get('rotation_unsettled'):
+        return ROTATE_UNSETTLED
+    issued = identity.get('issued')
+    if after_days and issued is not None and now >= issued + after_days * DAY_SECONDS:
+        return ROTATE_AGE
+    return None
 
 
 class Decision(object):
@@ -149,7 +183,7 @@ def existing_spec(entry, name, has_password, new_user=False):
         'name': name, 'key': None, 'state': entry['state'], 'enabled': True if present else None,
         'total_limit': total_limit, 'hourly_limit': hourly_limit,
         # The listed password is never used: a host without credentials for its user gets a new password.
-        'reset_password': present and (entry['rotate'] or not has_password),
+        'reset_password': present and bool(entry['rotate'] or not has_password),
         'return_password': False, 'recreate_missing': False,
     }
 
@@ -178,18 +212,21 @@ class HostUsers(object):
     """Ensures the slots of one host against the provisioner's snapshot of the account.
 
     ``write_record(**changes)`` writes the host's record (the arguments of the sendclean_relay_record module) and
-    returns its result; ``registry`` is a Registry or None. Passwords stay in this object and in what it hands to
-    ``write_record``: ``results`` and ``diff`` never hold one.
+    returns its result; ``registry`` is a Registry or None; ``now``: the run's time, seconds since the epoch (the
+    entries' too). Passwords stay in this object and in what it hands to ``write_record``: ``results`` and ``diff``
+    never hold one.
     """
 
-    def __init__(self, provisioner, registry, write_record):
+    def __init__(self, provisioner, registry, write_record, now):
         self.provisioner = provisioner
         self.registry = registry
         self.write_record = write_record
+        self.now = now
         self.check_mode = provisioner.check_mode
         self.results = {}
         self.notes = []
         self._recorded = {}  # slot -> the user this run recorded before making any change to it
+        self._rotations = {}  # slot -> the token of the rotation this run marked before resetting its password
 
     def ensure(self, entries, claimed):
         """Decide and ensure every slot; returns the names this host now claims."""
@@ -224,6 +261,8 @@ class HostUsers(object):
                 # Only now that the host holds the user do its limits leave the marker's one-off values.
                 name = self.results[slot]['smtp_user']['name']
                 self._apply(slot, Decision(dict(decision.spec, name=name, reset_password=False)), passwords)
+        for slot, entry in by_slot.items():
+            self._password_age(entry, self.results[slot])
         # The users created here: claimed too, or the batch's report would name them unclaimed (and disable them).
         claimed.update(name for name in ((result['smtp_user'] or {}).get('name') for result in self.results.values())
                        if name)
@@ -245,19 +284,26 @@ class HostUsers(object):
         return Decision(dict(decision.spec, total_limit=None, hourly_limit=None, enabled=None), origin=decision.origin)
 
     def _claim(self, by_slot, decisions):
-        """The host's record before any user is made or given a password: a marker for each create, and the name of
+        """The host's record before any user is made or given a password: a marker for each create, the name of
         each user adopted by its marker (the slot held none), so that a run racing for that user finds it held before
-        this one resets its password. A slot another run recorded since this run began is that run's. Returns the
+        this one resets its password, and a rotation mark for each password about to be reset that the host has (see
+        _host_record.begin_rotations). A slot another run recorded since this run began is that run's. Returns the
         markers."""
         live = dict((slot, decision) for slot, decision in decisions.items()
                     if decision.spec is not None and not decision.error)
         creates = [slot for slot, decision in live.items() if decision.create]
         adopted = dict((slot, decision.spec['name']) for slot, decision in live.items()
                        if decision.origin == ORIGIN_ADOPTED)
-        if self.check_mode or not (creates or adopted):
+        rotations = dict((slot, secrets.token_hex(8)) for slot, decision in live.items()
+                         if decision.spec['reset_password'] and not decision.create
+                         and decision.spec['name'] == by_slot[slot]['identity'].get('name')
+                         and by_slot[slot]['identity'].get('has_password'))
+        if self.check_mode or not (creates or adopted or rotations):
             return {}
         written = self.write_record(mark=dict((slot, by_slot[slot]['new_user_limits'][1]) for slot in creates),
-                                    names=adopted, expected=dict((slot, None) for slot in adopted))
+                                    names=adopted, expected=dict((slot, None) for slot in adopted),
+                                    begin_rotation=rotations)
+        self._rotations = rotations
         for slot, held in written['conflicts'].items():
             self._lost_race(slot, adopted.get(slot), held, decisions[slot])
         self._recorded = dict((slot, name) for slot, name in adopted.items() if not decisions[slot].lost)
@@ -301,7 +347,8 @@ class HostUsers(object):
         return result
 
     def _record(self, by_slot, decisions, passwords):
-        """One write of the host's record: the users it got, the senders it forgets, the passwords it drops."""
+        """One write of the host's record: the users it got, the senders it forgets, the passwords it drops, and the
+        issue time of passwords whose age is counted from now on (see stamp_issued)."""
         names, expected, new_passwords, forget, drop = {}, {}, {}, [], []
         for slot, result in self.results.items():
             entry, name = by_slot[slot], (result['smtp_user'] or {}).get('name')
@@ -321,12 +368,39 @@ class HostUsers(object):
                 names[slot], expected[slot] = name, self._recorded.get(slot, identity.get('name'))
                 if password:
                     new_passwords[slot] = password
-        if self.check_mode or not (names or forget or drop):
+        stamp = [slot for slot, entry in by_slot.items() if entry['stamp'] and slot not in new_passwords
+                 and not self.results[slot]['failed']]
+        if not (names or forget or drop or stamp):
             return
-        written = self.write_record(names=names, passwords=new_passwords, expected=expected, forget=forget,
-                                    drop_passwords=drop)
-        for slot, held in written['conflicts'].items():
-            self._lost_race(slot, names[slot], held, decisions[slot])
+        if self.check_mode:
+            stamped = stamp
+        else:
+            written = self.write_record(names=names, passwords=new_passwords, expected=expected, forget=forget,
+                                        drop_passwords=drop, stamp=stamp, rotations=dict(
+                                            (slot, token) for slot, token in self._rotations.items()
+                                            if slot in new_passwords))
+            for slot, held in written['conflicts'].items():
+                self._lost_race(slot, names[slot], held, decisions[slot])
+            stamped = written['stamped']
+        for slot in stamped:
+            self.results[slot].update(issued_stamped=True, changed=True)
+
+    def _password_age(self, entry, result):
+        """The slot's password issue time and next rotation after this run (``password_issued``, ``next_rotation``,
+        seconds since the epoch or None), why it was rotated (``rotation``), and the issue times in its diff."""
+        identity = entry['identity']
+        rotated = result['password_changed'] and not result['failed']
+        issued = self.now if rotated or result.get('issued_stamped') else identity.get('issued')
+        if result['failed'] or entry['state'] != 'present':
+            issued = None
+        result.update(password_issued=issued, rotation=entry['rotate'] if rotated else None,
+                      next_rotation=issued + entry['rotate_after_days'] * DAY_SECONDS
+                      if issued is not None and entry['rotate_after_days'] else None)
+        diff = result.get('diff')
+        held = (result['smtp_user'] or {}).get('name') == identity.get('name') and identity.get('has_password')
+        if (rotated or result.get('issued_stamped')) and held and diff and diff.get('before'):
+            diff['before'] = dict(diff['before'], password_issued=day_of(identity.get('issued')))
+            diff['after'] = dict(diff['after'], password_issued=day_of(self.now))
 
     def _register(self, by_slot):
         with self.registry.locked():
@@ -358,6 +432,20 @@ class HostUsers(object):
         result['smtp_user'] = public_view(self.provisioner.find(held) or {'name': held})
 
 
+def day_of(seconds):
+    """The UTC date of a time in seconds since the epoch, as 2026-12-06 ('unknown' for None)."""
+    return 'unknown' if seconds is None else time.strftime('%Y-%m-%d', time.gmtime(seconds))
+
+
+def next_rotations(results):
+    """The line that says when the host's next rotation by age is due, per slot, or None (no slot rotates by age)."""
+    due = sorted((result['next_rotation'], slot) for slot, result in results.items()
+                 if result.get('next_rotation') is not None)
+    if not due:
+        return None
+    return 'next password rotation: %s' % ', '.join('%s (%s)' % (day_of(when), slot_label(slot)) for when, slot in due)
+
+
 def summary(results):
     """One secret-free line per slot that changed: the user and what changed."""
     lines = []
@@ -376,7 +464,7 @@ def summary(results):
 
 def changes_of(result):
     """What changed for one slot, in words: created, adopted, limits, enabled/disabled, password rotated."""
-    if not result['changed'] and not result['password_changed']:
+    if not result['changed'] and not result['password_changed'] and not result.get('issued_stamped'):
         return []
     diff = result.get('diff') or {}
     before, after = diff.get('before') or {}, diff.get('after') or {}
@@ -388,8 +476,16 @@ def changes_of(result):
     if before.get('enabled') != after.get('enabled'):
         changes.append('enabled' if after.get('enabled') else 'disabled')
     if result['password_changed']:
-        changes.append('password rotated')
+        changes.append('password rotated%s' % ROTATION_WORDS.get(result.get('rotation'), ''))
+    if result.get('issued_stamped'):
+        changes.append('password issue time unknown, its age counted from today')
     return changes
+
+
+ROTATION_WORDS = {
+    ROTATE_AGE: ' (older than rotate_after_days)',
+    ROTATE_UNSETTLED: ' (an earlier rotation was never recorded on the host: its password may be dead)',
+}
 
 
 def limits_warnings(entries):

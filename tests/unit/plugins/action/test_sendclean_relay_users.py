@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 import pytest
 
@@ -72,8 +73,9 @@ def test_a_new_host_shows_its_new_user_in_one_line_and_a_diff_and_the_host_recor
     name = created['smtp_user_name']
     assert (result['changed'], result.get('failed', False), result['_ansible_verbose_always']) == (True, False, True)
     assert result['msg'] == '%s (this host): created, limits total 10000, hourly 500' % name
-    assert result['smtp_relay_users'] == {'default': {'name': name, 'state': 'present', 'origin': 'new',
-                                                      'changed': True, 'password_changed': True}}
+    assert result['smtp_relay_users'] == {'default': {
+        'name': name, 'state': 'present', 'origin': 'new', 'changed': True, 'password_changed': True, 'rotation': None,
+        'password_issued': time.strftime('%Y-%m-%d', time.gmtime()), 'next_rotation': None}}
     assert result['diff'] == [{'before': {}, 'after': {'name': name, 'enabled': True, 'status': 'Enable',
                                                        'total_limit': 10000, 'hourly_limit': 500},
                                'before_header': 'SMTP user of this host', 'after_header': '%s (this host)' % name}]

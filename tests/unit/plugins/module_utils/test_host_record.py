@@ -15,7 +15,7 @@ import os
 import pytest
 
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import (
-    MARKER_LIMITS, HostRecord, credentials_of, identity_facts, import_legacy, legacy_users, mark, read_sasl_passwd,
+    MARKER_LIMITS, HostRecord, credentials_of, identity_facts, import_legacy, legacy_users, mark_creates, read_sasl_passwd,
     settle,
 )
 
@@ -26,16 +26,21 @@ ORDERS, NEWS = 'orders@shop.example', '@news.example'
 def loaded(users=None, pending=None):
     """A record as read: ``users`` maps a slot to a name, or to the whole v2 entry."""
     record = HostRecord('/unused/record.json')
-    record.users = dict((slot, user if isinstance(user, dict) else
-                         {'name': user, 'password': None, 'issued': None, 'marker': None})
-                        for slot, user in (users or {}).items())
+    record.users = dict((slot, entry if isinstance(entry, dict) else user(entry))
+                        for slot, entry in (users or {}).items())
     record.pending = dict(pending or {})
     return record
 
 
-def user(name, password=None, issued=None, marker=None):
-    """A slot's entry; ``marker``: the limits of the create that made its user."""
-    return {'name': name, 'password': password, 'issued': issued, 'marker': marker}
+def user(name, password=None, issued=None, marker=None, rotation=None):
+    """A slot's entry; ``marker``: the limits of the create that made its user; ``rotation``: a rotation's mark."""
+    return {'name': name, 'password': password, 'issued': issued, 'marker': marker, 'rotation': rotation}
+
+
+def facts_of(name, has_password, issued=None, pending=None, marker=None, rotation_unsettled=False):
+    """A slot as identity_facts reports it."""
+    return {'name': name, 'has_password': has_password, 'issued': issued, 'rotation_unsettled': rotation_unsettled,
+            'pending': pending, 'marker': marker}
 
 
 def marker(total_limit=123456789, hourly_limit=400, since=NOW - 10):
@@ -93,7 +98,7 @@ def test_a_version_1_record_without_pending_reads(tmp_path):
 
 def test_mark_gives_each_slot_without_a_user_its_own_one_off_limits():
     record = loaded()
-    markers = mark(record, {'default': 250, ORDERS: '80'}, NOW + 0.7)
+    markers = mark_creates(record, {'default': 250, ORDERS: '80'}, NOW + 0.7)
     assert markers == record.pending
     assert sorted(markers) == ['default', ORDERS]
     for slot, hourly_limit in (('default', 250), (ORDERS, 80)):
@@ -107,13 +112,13 @@ def test_mark_gives_each_slot_without_a_user_its_own_one_off_limits():
 def test_mark_keeps_a_marker_already_there_however_fresh_and_whoever_wrote_it(since):
     """No lease: a marker of a run still going, or killed a moment ago, is taken over, never waited for."""
     record = loaded(pending={'default': marker(since=since)})
-    assert mark(record, {'default': 999}, NOW) == {'default': marker(since=since)}
+    assert mark_creates(record, {'default': 999}, NOW) == {'default': marker(since=since)}
     assert record.pending == {'default': marker(since=since)}
 
 
 def test_mark_leaves_the_slots_it_is_not_given_alone():
     record = loaded(users={NEWS: 'smtp3'}, pending={'gone@x.example': marker()})
-    assert list(mark(record, {ORDERS: 100}, NOW)) == [ORDERS]
+    assert list(mark_creates(record, {ORDERS: 100}, NOW)) == [ORDERS]
     assert sorted(record.pending) == sorted([ORDERS, 'gone@x.example'])
     assert record.pending['gone@x.example'] == marker()
     assert record.users == {NEWS: user('smtp3')}
@@ -123,7 +128,7 @@ def test_mark_marks_a_slot_that_names_a_user_too():
     """recreate_missing: the record still names the user gone from the account; or another run recorded the slot
     since this run read it, which settle finds out."""
     record = loaded(users={'default': user('smtp-gone', 'pw', NOW - 5)})
-    markers = mark(record, {'default': 500}, NOW)
+    markers = mark_creates(record, {'default': 500}, NOW)
     assert list(markers) == ['default'] and record.pending == markers
     assert record.users == {'default': user('smtp-gone', 'pw', NOW - 5)}
 
@@ -247,10 +252,10 @@ def test_identity_facts_say_what_the_host_holds_without_a_password(tmp_path):
     sasl_passwd = write(tmp_path / 'sasl_passwd', '[relay.example.org]:587 smtpD:secret-d\n')
     facts = identity_facts(path, sasl_passwd)
     assert facts == {'path': path, 'sasl_passwd': sasl_passwd, 'legacy': ['default'], 'users': {
-        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
-        ORDERS: {'name': 'smtpA', 'has_password': True, 'issued': NOW, 'pending': None, 'marker': marker(NOW)},
-        'x@y.example': {'name': 'smtpX', 'has_password': False, 'issued': None, 'pending': None, 'marker': None},
-        NEWS: {'name': None, 'has_password': False, 'issued': None, 'pending': marker(), 'marker': None},
+        'default': facts_of('smtpD', True),
+        ORDERS: facts_of('smtpA', True, issued=NOW, marker=marker(NOW)),
+        'x@y.example': facts_of('smtpX', False),
+        NEWS: facts_of(None, False, pending=marker()),
     }}
     assert 'secret' not in json.dumps(facts)
 
@@ -261,8 +266,7 @@ def test_identity_facts_of_a_version_1_host_name_the_slots_whose_passwords_are_i
     facts = identity_facts(path, sasl_passwd)
     assert facts['legacy'] == ['default']
     assert facts['users'] == {
-        'default': {'name': 'smtpD', 'has_password': True, 'issued': None, 'pending': None, 'marker': None},
-        NEWS: {'name': 'smtpN', 'has_password': False, 'issued': None, 'pending': None, 'marker': None}}
+        'default': facts_of('smtpD', True), NEWS: facts_of('smtpN', False)}
     assert 'secret' not in json.dumps(facts)
 
 

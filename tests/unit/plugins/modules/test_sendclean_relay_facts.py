@@ -99,12 +99,13 @@ def test_a_configured_host_with_no_password_in_the_output(capsys, root):
         '@gone.example': {'user': 'smtp4', 'current': False},  # a user the record does not hold
     }
     assert facts['identity']['users'] == {
-        'default': {'name': 'smtp1', 'has_password': True, 'issued': 1700000000, 'pending': None, 'marker': None},
-        'orders@shop.example': {'name': 'smtp2', 'has_password': True, 'issued': 1700000000, 'pending': None,
+        'default': {'name': 'smtp1', 'has_password': True, 'issued': 1700000000, 'rotation_unsettled': False, 'pending': None, 'marker': None},
+        'orders@shop.example': {'name': 'smtp2', 'has_password': True, 'issued': 1700000000, 'rotation_unsettled': False, 'pending': None,
                                 'marker': None},
-        '@news.example': {'name': 'smtp3', 'has_password': True, 'issued': None, 'pending': None,  # sasl_passwd's
+        '@news.example': {'name': 'smtp3', 'has_password': True, 'issued': None, 'rotation_unsettled': False, 'pending': None,  # sasl_passwd's
                           'marker': None},
-        '@sales.example': {'name': None, 'has_password': False, 'issued': None, 'marker': None,
+        '@sales.example': {'name': None, 'has_password': False, 'issued': None, 'rotation_unsettled': False,
+                           'marker': None,
                            'pending': {'total_limit': 123456789, 'hourly_limit': 100, 'since': 1700000000}}}
     assert facts['identity']['legacy'] == ['@news.example']
     assert facts['files']['etc/postfix/sasl_passwd'] == file_facts(root / 'etc/postfix/sasl_passwd')
@@ -122,7 +123,7 @@ def test_a_version_1_record_has_the_passwords_of_its_credentials_file(capsys, ro
     write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
     result, output = run_module(capsys, root)
     assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
-                                                                      'issued': None, 'pending': None, 'marker': None}}
+                                                                      'issued': None, 'rotation_unsettled': False, 'pending': None, 'marker': None}}
     assert result['relay_facts']['credentials'] == {RELAY: {'user': 'smtp1', 'current': False}}
     assert PASSWORDS[0] not in output
 
@@ -131,7 +132,7 @@ def test_a_host_of_0_1_without_a_record_holds_the_user_of_its_relay_line(capsys,
     write(root / 'etc/postfix/sasl_passwd', '%s smtp1:%s\n' % (RELAY, PASSWORDS[0]))
     result, dummy = run_module(capsys, root)
     assert result['relay_facts']['identity']['users'] == {'default': {'name': 'smtp1', 'has_password': True,
-                                                                      'issued': None, 'pending': None, 'marker': None}}
+                                                                      'issued': None, 'rotation_unsettled': False, 'pending': None, 'marker': None}}
 
 
 @pytest.mark.parametrize('content', ['{"version": 2, "users": {', '["a list"]'])

@@ -113,7 +113,8 @@ def test_the_defaults_are_fine_and_normalized(checked):
     assert settings == {
         'os_family': 'Debian', 'state': 'present', 'smtp_user_name': None, 'user_key': 'web1',
         'registry': '/srv/inventory/sendclean-registry.json', 'recreate_missing': False, 'disable_unclaimed': False,
-        'rotate_password': False, 'manage_packages': True, 'manage_service': True, 'total_limit': None,
+        'rotate_password': False, 'rotate_after_days': None, 'manage_packages': True, 'manage_service': True,
+        'total_limit': None,
         'hourly_limit': None, 'new_user_total_limit': 10000, 'new_user_hourly_limit': 500, 'senders': [],
         'owner_id': None, 'token': None, 'app_domain': 'us1-mta1.sendclean.net', 'api_url': None,
         'host': 'us1-mta1.sendclean.net', 'port': 587, 'tls_security_level': 'secure', 'tls_ca_file': None,
@@ -130,6 +131,8 @@ def test_the_defaults_are_fine_and_normalized(checked):
     ('hourly_limit', '', None),
     ('new_user_hourly_limit', ' 50 ', 50),
     ('rotate_password', 'yes', True),
+    ('rotate_after_days', '90', 90),
+    ('rotate_after_days', '', None),
     ('manage_service', 'false', False),
     ('tls_cert_match', ['relay.example.test', '.example.test'], 'relay.example.test, .example.test'),
     ('tls_cert_match', 'relay.example.test,.example.test', 'relay.example.test,.example.test'),
@@ -154,11 +157,14 @@ def test_values_are_normalized(checked, name, value, normalized):
 
 def test_senders_are_normalized_with_every_option(checked):
     settings, problems = checked(senders=[{'sender': 'orders@shop.example', 'hourly_limit': '200'},
-                                          {'sender': '@news.example', 'total_limit': 50000, 'rotate_password': 'true'}])
+                                          {'sender': '@news.example', 'total_limit': 50000, 'rotate_password': 'true',
+                                           'rotate_after_days': 30}])
     assert problems == []
     assert settings['senders'] == [
-        {'sender': 'orders@shop.example', 'total_limit': None, 'hourly_limit': 200, 'rotate_password': False},
-        {'sender': '@news.example', 'total_limit': 50000, 'hourly_limit': None, 'rotate_password': True}]
+        {'sender': 'orders@shop.example', 'total_limit': None, 'hourly_limit': 200, 'rotate_password': False,
+         'rotate_after_days': None},
+        {'sender': '@news.example', 'total_limit': 50000, 'hourly_limit': None, 'rotate_password': True,
+         'rotate_after_days': 30}]
 
 
 # --- check: each wrong value, named with the value and the fix ---
@@ -224,7 +230,8 @@ def test_senders_are_normalized_with_every_option(checked):
                                       'tree the files are written under.'),
     ({'config_owner': ''}, 'smtp_relay_config_owner is empty: set the owner of the written files (root by default).'),
     ({'senders': 'orders@shop.example'}, 'smtp_relay_senders must be a list of senders, each a dict with sender and '
-                                         'optionally total_limit, hourly_limit, rotate_password, not '
+                                         'optionally total_limit, hourly_limit, rotate_password, rotate_after_days, '
+                                         'not '
                                          '"orders@shop.example".'),
     ({'senders': ['orders@shop.example']}, 'smtp_relay_senders[0] must be a dict with at least sender, not '
                                            '"orders@shop.example": for example {"sender": "orders@shop.example", '
@@ -241,7 +248,14 @@ def test_senders_are_normalized_with_every_option(checked):
      'smtp_relay_senders[0].rotate_password must be true or false, not "soon".'),
     ({'senders': [{'sender': 'orders@shop.example', 'hourly': 200}]},
      'smtp_relay_senders[0] (sender orders@shop.example) has the unknown option(s) hourly: the options are sender, '
-     'total_limit, hourly_limit, rotate_password.'),
+     'total_limit, hourly_limit, rotate_password, rotate_after_days.'),
+    ({'rotate_after_days': 0}, 'smtp_relay_rotate_after_days must be a whole number of at least 1, not 0: set the number '
+                               'of days a password may be used, for example 90, or leave it unset (never rotated by '
+                               'age).'),
+    ({'rotate_after_days': '3 months'}, 'smtp_relay_rotate_after_days must be a whole number of at least 1, not '
+                                        '"3 months"'),
+    ({'senders': [{'sender': 'orders@shop.example', 'rotate_after_days': -30}]},
+     'smtp_relay_senders[0].rotate_after_days must be a whole number of at least 1, not -30'),
     ({'senders': [{'sender': 'orders@shop.example'}, {'sender': 'orders@shop.example', 'hourly_limit': 5}]},
      'smtp_relay_senders lists the sender orders@shop.example more than once: list each once, with its limits.'),
     ({'os_family': 'Suse'}, 'The smtp_relay role supports the Debian (Debian, Ubuntu) and RedHat (EL, Fedora) OS '
@@ -269,7 +283,8 @@ def test_every_problem_is_reported_at_once(problems_of):
 def test_a_wrong_value_is_none_in_the_settings(checked):
     settings, dummy = checked(hourly_limit=-1, port='abc', senders=[{'sender': 'orders'}])
     assert (settings['hourly_limit'], settings['port']) == (None, None)
-    assert settings['senders'] == [{'sender': None, 'total_limit': None, 'hourly_limit': None, 'rotate_password': False}]
+    assert settings['senders'] == [{'sender': None, 'total_limit': None, 'hourly_limit': None, 'rotate_password': False,
+                                    'rotate_after_days': None}]
 
 
 def test_a_pinned_user_needs_no_key(problems_of):

@@ -27,12 +27,14 @@ from ansible_collections.sendclean.mta.plugins.module_utils._registry import Reg
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
     ORIGIN_ADOPTED, ORIGIN_HOST, ORIGIN_NEW, ORIGIN_PINNED, ORIGIN_REGISTRY, HostUsers, changes_of, decide,
-    limits_warnings, slot_entries, summary, unclaimed_users,
+    day_of, limits_warnings, next_rotations, rotation_reason, slot_entries, summary, unclaimed_users,
 )
 
 NEW_USER_LIMITS = (10000, 500)
 ORDERS, NEWS, OLD = 'orders@shop.example', '@news.example', '@old.example'
 MARKER = {'total_limit': 123456789, 'hourly_limit': 500, 'since': 0}
+NOW = 1796425200  # 2026-12-04 22:20 UTC
+DAY = 86400
 
 
 def settings(**options):
@@ -40,20 +42,21 @@ def settings(**options):
     normalized = {'state': 'present', 'smtp_user_name': None, 'user_key': 'h1', 'registry': None,
                   'recreate_missing': False, 'total_limit': None, 'hourly_limit': None,
                   'new_user_total_limit': NEW_USER_LIMITS[0], 'new_user_hourly_limit': NEW_USER_LIMITS[1],
-                  'rotate_password': False, 'senders': []}
+                  'rotate_password': False, 'rotate_after_days': None, 'senders': []}
     normalized.update(options)
     return normalized
 
 
-def sender(address, total_limit=None, hourly_limit=None, rotate_password=None):
+def sender(address, total_limit=None, hourly_limit=None, rotate_password=None, rotate_after_days=None):
     return {'sender': address, 'total_limit': total_limit, 'hourly_limit': hourly_limit,
-            'rotate_password': rotate_password}
+            'rotate_password': rotate_password, 'rotate_after_days': rotate_after_days}
 
 
 def held(name=None, has_password=True, pending=None, marker=None):
     """A slot of the host's record as sendclean_relay_facts reports it (never a password); ``marker``: the limits of
     the create that made its user."""
-    return {'name': name, 'has_password': bool(name) and has_password, 'issued': None, 'pending': pending,
+    return {'name': name, 'has_password': bool(name) and has_password, 'issued': None, 'rotation_unsettled': False,
+            'pending': pending,
             'marker': marker}
 
 
@@ -62,7 +65,7 @@ def entry(slot='default', held_user=None, legacy=False, **options):
     if slot != 'default' and 'senders' not in options:
         options['senders'] = [sender(slot)]
     identity = {'users': {slot: held_user} if held_user else {}, 'legacy': [slot] if legacy else []}
-    [found] = [described for described in slot_entries(settings(**options), identity) if described['slot'] == slot]
+    [found] = [described for described in slot_entries(settings(**options), identity, NOW) if described['slot'] == slot]
     return found
 
 
@@ -85,7 +88,7 @@ def decide_alone(described, users, registry_name=None, claimed=()):
 
 def test_the_default_slot_and_each_sender_are_keyed_by_the_user_key_with_their_limits():
     entries = slot_entries(settings(total_limit=3000, senders=[sender(ORDERS, 2000, 50), sender(NEWS, hourly_limit=900)]),
-                           {'users': {}, 'legacy': []})
+                           {'users': {}, 'legacy': []}, NOW)
     assert [(described['slot'], described['key'], described['state']) for described in entries] == [
         ('default', 'h1', 'present'), (ORDERS, 'h1 ' + ORDERS, 'present'), (NEWS, 'h1 ' + NEWS, 'present')]
     assert [(described['total_limit'], described['hourly_limit'], described['new_user_limits'])
@@ -95,37 +98,37 @@ def test_the_default_slot_and_each_sender_are_keyed_by_the_user_key_with_their_l
 
 
 def test_a_pinned_name_is_the_default_slots_and_has_no_key():
-    entries = slot_entries(settings(smtp_user_name='smtp7', senders=[sender(ORDERS)]), {'users': {}, 'legacy': []})
+    entries = slot_entries(settings(smtp_user_name='smtp7', senders=[sender(ORDERS)]), {'users': {}, 'legacy': []}, NOW)
     assert [(described['slot'], described['key'], described['name']) for described in entries] == [
         ('default', None, 'smtp7'), (ORDERS, 'h1 ' + ORDERS, None)]
 
 
 def test_a_sender_taken_off_the_list_is_disabled_and_a_marker_alone_is_no_user_to_disable():
     identity = {'users': {'default': held('smtp1'), OLD: held('smtp2'), NEWS: held(pending=MARKER)}, 'legacy': []}
-    entries = slot_entries(settings(senders=[sender(ORDERS)]), identity)
+    entries = slot_entries(settings(senders=[sender(ORDERS)]), identity, NOW)
     assert [(described['slot'], described['state']) for described in entries] == [
         ('default', 'present'), (ORDERS, 'present'), (OLD, 'disabled')]
-    assert entries[2]['identity']['name'] == 'smtp2' and entries[2]['rotate'] is False
+    assert entries[2]['identity']['name'] == 'smtp2' and entries[2]['rotate'] is None
 
 
 def test_a_decommissioned_host_disables_every_slot_it_holds_whatever_the_senders_say():
     identity = {'users': {'default': held('smtp1'), ORDERS: held('smtp2')}, 'legacy': []}
     entries = slot_entries(settings(state='disabled', rotate_password=True, senders=[sender(ORDERS), sender(NEWS)]),
-                           identity)
+                           identity, NOW)
     assert [(described['slot'], described['state'], described['rotate']) for described in entries] == [
-        ('default', 'disabled', False), (ORDERS, 'disabled', False)]
+        ('default', 'disabled', None), (ORDERS, 'disabled', None)]
 
 
 @pytest.mark.parametrize('role, own, rotated', [(False, None, False), (True, None, True), (False, True, True)])
 def test_a_sender_rotates_with_the_role_or_on_its_own(role, own, rotated):
     entries = slot_entries(settings(rotate_password=role, senders=[sender(ORDERS, rotate_password=own)]),
-                           {'users': {}, 'legacy': []})
-    assert (entries[0]['rotate'], entries[1]['rotate']) == (role, rotated)
+                           {'users': {}, 'legacy': []}, NOW)
+    assert (bool(entries[0]['rotate']), bool(entries[1]['rotate'])) == (role, rotated)
 
 
 def test_a_slot_held_only_in_sasl_passwd_is_marked_legacy():
     identity = {'users': {'default': held('smtpD')}, 'legacy': ['default']}
-    assert slot_entries(settings(), identity)[0]['identity']['legacy'] is True
+    assert slot_entries(settings(), identity, NOW)[0]['identity']['legacy'] is True
 
 
 # --- pinned by name ---
@@ -378,26 +381,17 @@ class Host(object):
         self.sasl_passwd = None
         self.writes = []
 
-    def write_record(self, mark=None, names=None, passwords=None, expected=None, forget=(), drop_passwords=(),
-                     sasl_passwd=None):
-        """What sendclean_relay_record does with these arguments: under the record's lock, read it, import what only
-        sasl_passwd holds, mark, settle, and write it if it changed. Returns the module's result."""
+    def write_record(self, **changes):
+        """What sendclean_relay_record does with these arguments: under the record's lock, read it, update it and
+        write it if it changed. Returns the module's result."""
         record = HostRecord(self.record)
         with record.locked():
             record.read()
-            before = json.dumps([record.users, record.pending], sort_keys=True)
-            if sasl_passwd:
-                _host_record.import_legacy(record, _host_record.read_sasl_passwd(sasl_passwd))
-            now = time.time()
-            markers = _host_record.mark(record, mark or {}, now)
-            users = dict((slot, {'name': name, 'password': (passwords or {}).get(slot)})
-                         for slot, name in (names or {}).items())
-            conflicts = _host_record.settle(record, users, expected or {}, forget, drop_passwords, now)
-            changed = json.dumps([record.users, record.pending], sort_keys=True) != before
-            if changed:
+            written = _host_record.update(record, time.time(), **changes)
+            if written['changed']:
                 record.write()
-        self.writes.append({'mark': mark, 'names': names, 'markers': markers, 'conflicts': conflicts})
-        return {'changed': changed, 'markers': markers, 'conflicts': conflicts}
+        self.writes.append(dict(written, mark=changes.get('mark'), names=changes.get('names')))
+        return written
 
     def facts(self):
         """The identity part of sendclean_relay_facts: the record, never a password."""
@@ -479,14 +473,15 @@ class Run(object):
         provisioner.users, claimed = snapshot.users(self.client.list_users)
         registry = Registry(role['registry']) if role['registry'] else None
         facts = host.facts()
-        entries = slot_entries(role, facts)
+        now = int(time.time())
+        entries = slot_entries(role, facts, now)
         warnings.extend(limits_warnings(entries))
         write_record = write_record or host.write_record
         if facts['legacy']:  # as the action runs the module: it imports what only sasl_passwd holds
             write_record = functools.partial(write_record, sasl_passwd=facts['sasl_passwd'])
         if before_ensure:
             before_ensure(provisioner)
-        host_users = HostUsers(provisioner, registry, write_record)
+        host_users = HostUsers(provisioner, registry, write_record, now)
         try:
             claimed = host_users.ensure(entries, claimed | set(registry.records.values() if registry else ()))
         finally:
@@ -1312,6 +1307,159 @@ def test_rotation_gives_every_slot_a_new_password_recorded_on_the_host(simulator
         assert outcome[slot]['operations'] == ['reset'] and outcome[slot]['password_changed']
         assert h1.password_of(slot) == listed[h1.name_of(slot)]['password'] != before[slot]
     assert all(line.endswith(': password rotated') for line in outcome.summary)
+
+
+# --- rotation by age, and a rotation cut off half way (issue 22) ---
+
+@pytest.mark.parametrize('identity, asked, after_days, reason', [
+    ({'has_password': True, 'issued': NOW - 91 * DAY}, False, 90, 'age'),
+    ({'has_password': True, 'issued': NOW - 90 * DAY}, False, 90, 'age'),  # exactly 90 days old: due
+    ({'has_password': True, 'issued': NOW - 89 * DAY}, False, 90, None),
+    ({'has_password': True, 'issued': NOW - 400 * DAY}, False, None, None),  # never by age unless asked
+    ({'has_password': True, 'issued': None}, False, 90, None),  # unknown: stamped, not rotated
+    ({'has_password': False, 'issued': None}, False, 90, None),  # a new password anyway
+    ({'has_password': True, 'issued': NOW, 'rotation_unsettled': True}, False, None, 'unsettled'),
+    ({'has_password': True, 'issued': NOW}, True, 90, 'asked'),
+], ids=['older', 'exactly due', 'younger', 'no age set', 'issue time unknown', 'no password', 'unsettled', 'asked'])
+def test_why_a_password_is_rotated(identity, asked, after_days, reason):
+    assert rotation_reason(identity, asked, after_days, NOW) == reason
+
+
+def test_a_sender_rotates_by_its_own_age_or_the_hosts():
+    identity = {'users': dict((slot, dict(held('smtp%d' % index), issued=NOW - 40 * DAY))
+                              for index, slot in enumerate(('default', ORDERS, NEWS))), 'legacy': []}
+    entries = slot_entries(settings(rotate_after_days=60, senders=[sender(ORDERS, rotate_after_days=30), sender(NEWS)]),
+                           identity, NOW)
+    assert [(described['slot'], described['rotate'], described['rotate_after_days']) for described in entries] == [
+        ('default', None, 60), (ORDERS, 'age', 30), (NEWS, None, 60)]
+
+
+def test_only_a_known_password_of_unknown_age_is_stamped_and_only_when_rotating_by_age():
+    identity = {'users': {'default': held('smtp1'), ORDERS: held('smtp2', has_password=False)}, 'legacy': []}
+    stamped = dict((described['slot'], described['stamp']) for described in slot_entries(
+        settings(rotate_after_days=90, senders=[sender(ORDERS)]), identity, NOW))
+    assert stamped == {'default': True, ORDERS: False}
+    assert not slot_entries(settings(), identity, NOW)[0]['stamp']
+
+
+def issued_days_ago(host, days, slot='default'):
+    """Make the host's record say the slot's password was issued ``days`` ago."""
+    record = HostRecord(host.record)
+    with record.locked():
+        record.read()
+        record.users[slot]['issued'] = None if days is None else int(time.time()) - days * DAY
+        record.write()
+
+
+def test_a_password_older_than_rotate_after_days_is_rotated_once_and_the_next_rotation_is_due_after_it(
+        simulator, run, h1):
+    run().host(h1, {'senders': [sender(ORDERS)]})
+    issued_days_ago(h1, 91)
+    issued_days_ago(h1, 10, ORDERS)
+    old = h1.password_of()
+    zero_counters(simulator)
+    options = {'rotate_after_days': 90, 'senders': [sender(ORDERS)]}
+    outcome = run().host(h1, options)
+    assert simulator.requests()['counts']['resetSmtpPassword'] == 1
+    assert outcome['default']['operations'] == ['reset'] and outcome[ORDERS]['operations'] == []
+    assert outcome['default']['rotation'] == 'age' and outcome[ORDERS]['rotation'] is None
+    assert h1.password_of() == users_by_name(simulator)[h1.name_of()]['password'] != old
+    assert abs(h1.users()['default']['issued'] - time.time()) < 60
+    assert outcome.summary == ['%s (this host): password rotated (older than rotate_after_days)' % h1.name_of()]
+    assert outcome['default']['next_rotation'] == outcome['default']['password_issued'] + 90 * DAY
+    assert outcome[ORDERS]['next_rotation'] == h1.users()[ORDERS]['issued'] + 90 * DAY
+    diff = outcome['default']['diff']
+    assert (diff['before']['password_issued'], diff['after']['password_issued']) == (
+        time.strftime('%Y-%m-%d', time.gmtime(time.time() - 91 * DAY)), time.strftime('%Y-%m-%d', time.gmtime()))
+    assert next_rotations(outcome.results) == 'next password rotation: %s (sender %s), %s (this host)' % (
+        day_of(outcome[ORDERS]['next_rotation']), ORDERS, day_of(outcome['default']['next_rotation']))
+    zero_counters(simulator)
+    assert run().host(h1, options)['default']['changed'] is False
+    assert simulator.requests()['writes'] == 0
+
+
+def test_a_password_of_unknown_age_gets_todays_issue_time_not_a_rotation(simulator, run, h1):
+    run().host(h1)
+    issued_days_ago(h1, None)
+    password = h1.password_of()
+    zero_counters(simulator)
+    outcome = run().host(h1, {'rotate_after_days': 90})
+    assert simulator.requests()['writes'] == 0
+    assert (outcome['default']['changed'], outcome['default']['password_changed']) == (True, False)
+    assert outcome.summary == ['%s (this host): password issue time unknown, its age counted from today' % h1.name_of()]
+    assert h1.password_of() == password and abs(h1.users()['default']['issued'] - time.time()) < 60
+    assert run().host(h1, {'rotate_after_days': 90})['default']['changed'] is False
+
+
+def test_check_mode_names_the_users_that_would_rotate_and_writes_nothing(simulator, run, h1):
+    run().host(h1)
+    issued_days_ago(h1, 100)
+    before = open(h1.record, 'rb').read()
+    zero_counters(simulator)
+    outcome = run(check_mode=True).host(h1, {'rotate_after_days': 90})
+    assert simulator.requests()['writes'] == 0 and open(h1.record, 'rb').read() == before
+    assert (outcome['default']['password_changed'], outcome['default']['rotation']) == (True, 'age')
+    assert outcome.summary == ['%s (this host): password rotated (older than rotate_after_days)' % h1.name_of()]
+    assert outcome['default']['diff']['before']['password_issued'] != outcome['default']['diff']['after'][
+        'password_issued']
+
+
+def test_a_run_killed_after_the_reset_before_the_record_leaves_a_mark_and_the_next_run_resets_again(
+        simulator, run, h1):
+    """resetSmtpPassword ends the old password at once: a run killed before it records the new one leaves the host a
+    dead password. The rotation mark written before the reset makes the next run reset again."""
+    run().host(h1)
+    with pytest.raises(Killed):
+        run().host(h1, {'rotate_password': True}, write_record=killed_at(h1.write_record, 2))
+    name = h1.name_of()
+    assert h1.password_of() != users_by_name(simulator)[name]['password']  # the host's password is dead
+    assert h1.facts()['users']['default']['rotation_unsettled'] is True
+    zero_counters(simulator)
+    outcome = run().host(h1)
+    assert (outcome['default']['operations'], outcome['default']['rotation']) == (['reset'], 'unsettled')
+    assert h1.password_of() == users_by_name(simulator)[name]['password']
+    assert h1.facts()['users']['default']['rotation_unsettled'] is False
+    assert outcome.summary == ['%s (this host): password rotated (an earlier rotation was never recorded on the host: '
+                               'its password may be dead)' % name]
+    zero_counters(simulator)
+    assert run().host(h1)['default']['changed'] is False and simulator.requests()['writes'] == 0
+
+
+def test_a_run_killed_after_marking_a_rotation_before_the_reset_rotates_on_the_next_run(simulator, run, h1):
+    run().host(h1)
+    with pytest.raises(Killed):
+        run().host(h1, {'rotate_password': True}, write_record=killed_at(h1.write_record, 1, after_writing=True))
+    assert simulator.requests()['counts']['resetSmtpPassword'] == 0
+    outcome = run().host(h1)
+    assert outcome['default']['rotation'] == 'unsettled'
+    assert h1.password_of() == users_by_name(simulator)[h1.name_of()]['password']
+
+
+@pytest.mark.parametrize('when', ['after mark', 'before record'])
+def test_two_runs_rotating_one_host_leave_it_a_working_password_at_most_one_run_later(simulator, run, h1, when):
+    """Run B rotates from start to end while run A is between its rotation mark and its reset, or between its reset
+    and its record. Whichever reset came last, the record either holds the live password or is left unsettled, and
+    the next run resets again: never a dead password taken for a good one."""
+    run().host(h1)
+
+    def write_record(**changes):
+        if when == 'before record' and changes.get('passwords'):
+            run().host(h1, {'rotate_password': True})
+        written = h1.write_record(**changes)
+        if when == 'after mark' and changes.get('begin_rotation'):
+            run().host(h1, {'rotate_password': True})
+        return written
+
+    a = run().host(h1, {'rotate_password': True}, write_record=write_record)
+    assert not a['default']['failed']
+    name = h1.name_of()
+    live = users_by_name(simulator)[name]['password']
+    if h1.password_of() != live:
+        assert h1.facts()['users']['default']['rotation_unsettled'] is True
+    outcome = run().host(h1)
+    assert h1.password_of() == users_by_name(simulator)[name]['password']
+    assert outcome['default']['rotation'] in (None, 'unsettled')
+    assert run().host(h1)['default']['changed'] is False
 
 
 def test_an_earlier_versions_host_keeps_its_user_and_its_password_moves_into_the_record(simulator, run, h1, tmp_path):
