@@ -140,10 +140,10 @@ def settings_problems(settings):
     value = (settings.get('main_cf_settings') or {}).get(SOFT_BOUNCE_KEY)
     if value is None or value.strip().lower() == 'yes':
         return []
-    return ['smtp_relay_main_cf_settings sets %s to "%s", but the role keeps it yes: a relay that refuses the host\'s '
-            'login (535, as right after a password rotation, until Postfix has reloaded the new password) must defer '
-            'the mail, not bounce it. Remove %s from smtp_relay_main_cf_settings.' % (SOFT_BOUNCE_KEY, value,
-                                                                                    SOFT_BOUNCE_KEY)]
+    why = ('a relay that refuses the host\'s login (535, as right after a password rotation, until Postfix has '
+           'reloaded the new password) must defer the mail, not bounce it')
+    return ['smtp_relay_main_cf_settings sets %s to "%s", but the role keeps it yes: %s. Remove %s from '
+            'smtp_relay_main_cf_settings.' % (SOFT_BOUNCE_KEY, value, why, SOFT_BOUNCE_KEY)]
 
 
 def file_differs(current, content, mode, settings):
