@@ -15,9 +15,10 @@ POSTFIX_LOG: Postfix's maillog_file of the mail host. USER: the host's SMTP user
 
 The window runs from the first login the relay refused for USER after the sender started (the reset ended the old
 password; the sender writes every 0.2 s, so Postfix tries the old password within a fraction of a second of the reset)
-to the first reload of Postfix after it (the role's handler). Times come from the relay's log (its clock, to the
-microsecond) and Postfix's log (its own timestamps, local time, to the microsecond where it logs them): the mail host
-shares this host's clock, and both run in UTC here.
+to the first reload of Postfix after it (the role's handler). Times come from the sender (date +%s.%N), the relay's
+log (to the microsecond) and Postfix's log (local time, to the second: a reload is taken at the start of its second,
+so the window may read up to 1 s short and a delay after the reload up to 1 s long). The mail host shares this host's
+clock, and both run in UTC here.
 """
 
 import datetime
@@ -26,7 +27,8 @@ import re
 import sys
 import time
 
-# "Dec  6 19:32:12.123456 host postfix/master[123]: ..." (maillog_file) or an RFC 3339 time stamp.
+# "Dec 06 19:32:12 host postfix/master[123]: ..." (maillog_file; a fraction of a second is taken if there is one), or an
+# RFC 3339 time stamp (syslog daemons may write those).
 TRADITIONAL = re.compile(r'^([A-Z][a-z]{2}) +(\d+) (\d\d):(\d\d):(\d\d)(\.\d+)? ')
 RFC3339 = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)) ')
 MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')
@@ -99,7 +101,7 @@ def report(sent_path, relay_path, postfix_path, user, run_id):
     deferred = sorted(number for number, seen in outcomes.items() if 'deferred' in seen)
     bounced = sorted(number for number, seen in outcomes.items() if 'bounced' in seen)
     reset = refusals[0] if refusals else None
-    reload = next((stamp for stamp in reloads if reset is not None and stamp >= reset), None)
+    reload = next((stamp for stamp in reloads if reset is not None and stamp > reset - 1), None)
     delays = dict((number, delivered[number] - written) for number, written in sent.items() if number in delivered)
     worst = max(delays, key=delays.get) if delays else None
     last_deferred = max(deferred, key=sent.get) if deferred else None
