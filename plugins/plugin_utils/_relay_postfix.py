@@ -226,7 +226,11 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
                             and file_differs(files.get(MAIN_CF, MISSING_FILE), main_cf['content'], FILE_MODE, settings))
     elif installed and main_cf_exists:
         current = postfix.get('settings') or {}
-        keys = [{'key': key, 'value': value} for key, value in relay.items() if current.get(key) != value]
+        # Soft bounce is written even where Postfix's default is yes already: a package's default may change.
+        explicit = postfix.get('explicit')
+        implicit = [SOFT_BOUNCE_KEY] if explicit is not None and SOFT_BOUNCE_KEY not in explicit else []
+        keys = [{'key': key, 'value': value} for key, value in relay.items()
+                if current.get(key) != value or key in implicit]
 
     mailname = {'path': under(root, MAILNAME), 'mode': FILE_MODE, 'owner': settings['config_owner'],
                 'group': settings['config_group'], 'content': None, 'write': False}

@@ -272,6 +272,18 @@ def test_keys_mode_sets_soft_bounce_back_when_it_drifted(current):
     assert planned['changes'] is True and planned['checks_needed'] is True
 
 
+@pytest.mark.parametrize('explicit, keys', [
+    (['relayhost'], [{'key': 'smtp_sasl_auth_soft_bounce', 'value': 'yes'}]),  # yes by Postfix's default only
+    (['relayhost', 'smtp_sasl_auth_soft_bounce'], []),
+    (None, []),  # facts that do not say (an older read): the value alone counts
+])
+def test_keys_mode_writes_soft_bounce_even_where_it_is_postfix_s_default(explicit, keys):
+    wanted = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}), users(), False)['settings']
+    planned = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}, settings=wanted,
+                                                  explicit=explicit), users(), False)
+    assert planned['main_cf_keys'] == keys
+
+
 def test_template_mode_rewrites_a_main_cf_whose_soft_bounce_was_edited():
     content = plan(settings(), host(), users(), False)['main_cf']['content']
     edited = content.replace('smtp_sasl_auth_soft_bounce = yes', 'smtp_sasl_auth_soft_bounce = no')
