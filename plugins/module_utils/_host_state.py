@@ -43,11 +43,12 @@ def file_state(module, path):
 def postfix_state(module, postconf, config_dir, status, keys=()):
     """Postfix's version and default map type (``postconf -d``); when ``config_dir`` has a main.cf, its
     ``inet_interfaces`` and ``settings``: the value of each of ``keys`` (main.cf's, else Postfix's default) and of
-    every parameter main.cf sets (``postconf -n``); with ``status``, whether Postfix runs (``postfix status``) and
+    every parameter main.cf sets (``postconf -n``), and ``explicit``: which of ``keys`` main.cf sets itself; with
+    ``status``, whether Postfix runs (``postfix status``) and
     starts at boot. ``installed`` is False without postconf.
     """
     state = {'installed': os.path.exists(postconf), 'version': None, 'default_database_type': None,
-             'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None}
+             'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None, 'explicit': None}
     if not state['installed']:
         return state
     # One run for the version and the defaults: a key this Postfix does not know is left out, with a warning.
@@ -58,6 +59,7 @@ def postfix_state(module, postconf, config_dir, status, keys=()):
         state['settings'] = dict((key, explicit.get(key, defaults.get(key))) for key in keys
                                  if key in explicit or key in defaults)
         state['settings'].update(explicit)
+        state['explicit'] = [key for key in keys if key in explicit]
         state['inet_interfaces'] = explicit.get('inet_interfaces', defaults.get('inet_interfaces'))
     if status:
         postfix = os.path.join(os.path.dirname(postconf), 'postfix')

@@ -25,6 +25,7 @@ RECORD = 'etc/sendclean/smtp_relay.json'
 POSTCONF = '/usr/sbin/postconf'
 POSTFIX = '/usr/sbin/postfix'
 POSTMAP = '/usr/sbin/postmap'
+POSTQUEUE = '/usr/sbin/postqueue'
 
 # Map types Postfix reads from files that postmap builds beside the text file, with their suffixes; texthash needs
 # no postmap (Postfix reads the text file itself, on start and reload).
@@ -35,7 +36,7 @@ MAP_SUFFIXES = {'texthash': (), 'hash': ('db',), 'btree': ('db',), 'lmdb': ('lmd
 # The main.cf parameters the role sets, in either smtp_relay_main_cf mode; the host's facts report their values.
 RELAY_KEYS = (
     'relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
-    'smtp_sasl_tls_security_options', 'smtp_tls_security_level', 'smtp_tls_CAfile', 'smtp_tls_secure_cert_match',
+    'smtp_sasl_tls_security_options', 'smtp_sasl_auth_soft_bounce', 'smtp_tls_security_level', 'smtp_tls_CAfile', 'smtp_tls_secure_cert_match',
     'smtp_tls_verify_cert_match', 'smtp_tls_wrappermode', 'smtp_tls_mandatory_protocols', 'defer_transports',
     'soft_bounce', 'myorigin', 'sender_canonical_maps', 'tls_required_enable', 'smtp_sender_dependent_authentication',
     'compatibility_level', 'myhostname', 'inet_interfaces', 'mydestination', 'local_transport', 'alias_maps',

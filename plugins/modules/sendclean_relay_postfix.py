@@ -84,10 +84,12 @@ postfix_plan:
   contains:
     problems:
       description:
-        - What keeps the host from taking the configuration (an unknown map type,
-          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf)). The
+        - What keeps the host from taking the configuration - an unknown map type,
+          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf) (neither
+          on a decommissioned host), or an entry of O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf_settings)
+          that sets C(smtp_sasl_auth_soft_bounce) to anything but V(yes) (then nothing is installed either). The
           task does not fail with them - before Postfix is installed some are expected; the role fails with those
-          left after the install. Empty on a decommissioned host.
+          left after the install.
       type: list
       elements: str
       returned: always
@@ -107,10 +109,11 @@ postfix_plan:
       returned: always
       sample: /etc/postfix
     commands:
-      description: The paths of C(postconf), C(postfix) and C(postmap).
+      description: The paths of C(postconf), C(postfix), C(postmap) and C(postqueue).
       type: dict
       returned: always
-      sample: {postconf: /usr/sbin/postconf, postfix: /usr/sbin/postfix, postmap: /usr/sbin/postmap}
+      sample: {postconf: /usr/sbin/postconf, postfix: /usr/sbin/postfix, postmap: /usr/sbin/postmap,
+               postqueue: /usr/sbin/postqueue}
     packages:
       description: The packages of the OS family the host lacks (empty when all are installed, or the role manages none).
       type: list
@@ -226,6 +229,12 @@ postfix_plan:
       returned: always
     reload_applies:
       description: Whether the role reloads Postfix after a change (it manages the service and Postfix is installed).
+      type: bool
+      returned: always
+    flush_applies:
+      description: Whether the role flushes Postfix's queue (C(postqueue -f)) after new credentials were written and
+        Postfix reloaded, so that mail deferred while the relay refused the old password leaves at once - the host
+        relays (V(present)), the role manages the service and writes to V(/), Postfix is installed, not in check mode.
       type: bool
       returned: always
     start_needed:

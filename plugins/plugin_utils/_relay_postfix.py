@@ -17,8 +17,8 @@ import hashlib
 import re
 
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
-    CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, RECORD,
-    SASL_PASSWD, UNCHECKED, map_files, under,
+    CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
+    RECORD, SASL_PASSWD, UNCHECKED, map_files, under,
 )
 
 FILE_MODE = '0644'
@@ -31,6 +31,10 @@ COMPATIBILITY_LEVELS = (('3.6', '3.6'), ('0', '2'))
 # no certificate check, and no TLS at all when STARTTLS is missing, while still sending the SASL password. Any sender
 # could thus expose the host's credentials; tls_required_enable = no keeps every message at the relay's level.
 TLS_REQUIRED_SINCE = '3.10'
+# A relay refusing AUTH (535, as SendClean does from the moment resetSmtpPassword ends the old password until the host
+# has reloaded the new one) must defer the mail, never bounce it, whatever a distribution's default: the role sets
+# this in main.cf in both smtp_relay_main_cf modes and refuses smtp_relay_main_cf_settings that would unset it.
+SOFT_BOUNCE_KEY = 'smtp_sasl_auth_soft_bounce'
 # Where Postfix reads the credentials when it runs, whatever the configuration root the files are written under.
 RUNTIME_SASL_PASSWD = under('/', SASL_PASSWD)
 MISSING_FILE = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
@@ -70,6 +74,7 @@ def relay_settings(settings, postfix_version, map_type):
         'smtp_sasl_password_maps': '%s:%s' % (map_type or '', RUNTIME_SASL_PASSWD) if present else '',
         'smtp_sasl_security_options': 'noanonymous',
         'smtp_sasl_tls_security_options': 'noanonymous',
+        SOFT_BOUNCE_KEY: 'yes',
         'smtp_tls_security_level': settings['tls_security_level'],
         'smtp_tls_CAfile': settings['tls_ca_file'] or OS_FAMILIES[settings['os_family']]['ca_bundle'],
         'smtp_tls_secure_cert_match': settings['tls_cert_match'] or 'nexthop, dot-nexthop',
@@ -126,6 +131,19 @@ def main_cf_text(settings, values, managed):
     lines.append('')
     lines.extend('%s =%s' % (key, ' ' + value if value else '') for key, value in values.items())
     return '\n'.join(lines) + '\n'
+
+
+def settings_problems(settings):
+    """What in the role's settings the Postfix side refuses, whatever the host: a smtp_relay_main_cf_settings entry
+    that would turn a refused AUTH into a bounce. The SendClean step checks this too, before any request (a rotation
+    it made would otherwise leave the host with a password its Postfix never gets)."""
+    value = (settings.get('main_cf_settings') or {}).get(SOFT_BOUNCE_KEY)
+    if value is None or value.strip().lower() == 'yes':
+        return []
+    why = ('a relay that refuses the host\'s login (535, as right after a password rotation, until Postfix has '
+           'reloaded the new password) must defer the mail, not bounce it')
+    return ['smtp_relay_main_cf_settings sets %s to "%s", but the role keeps it yes: %s. Remove %s from '
+            'smtp_relay_main_cf_settings.' % (SOFT_BOUNCE_KEY, value, why, SOFT_BOUNCE_KEY)]
 
 
 def file_differs(current, content, mode, settings):
@@ -208,7 +226,11 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
                             and file_differs(files.get(MAIN_CF, MISSING_FILE), main_cf['content'], FILE_MODE, settings))
     elif installed and main_cf_exists:
         current = postfix.get('settings') or {}
-        keys = [{'key': key, 'value': value} for key, value in relay.items() if current.get(key) != value]
+        # Soft bounce is written even where Postfix's default is yes already: a package's default may change.
+        explicit = postfix.get('explicit')
+        implicit = [SOFT_BOUNCE_KEY] if explicit is not None and SOFT_BOUNCE_KEY not in explicit else []
+        keys = [{'key': key, 'value': value} for key, value in relay.items()
+                if current.get(key) != value or key in implicit]
 
     mailname = {'path': under(root, MAILNAME), 'mode': FILE_MODE, 'owner': settings['config_owner'],
                 'group': settings['config_group'], 'content': None, 'write': False}
@@ -222,14 +244,17 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
     wanted_interfaces = settings['main_cf_settings'].get('inet_interfaces',
                                                          settings['inet_interfaces'] if template else '')
     packages = host.get('packages') or {}
+    refused = settings_problems(settings)
     return {
-        'problems': host_problems(settings, postfix, files, map_type, root) if present else [],
+        # A refused setting stops the host before anything is installed or written; host problems (an install may
+        # settle them) only before anything is written.
+        'problems': refused + (host_problems(settings, postfix, files, map_type, root) if present else []),
         'os_family': settings['os_family'],
         'on_host': on_host,
         'config_dir': under(root, CONFIG_DIR),
-        'commands': {'postconf': POSTCONF, 'postfix': POSTFIX, 'postmap': POSTMAP},
+        'commands': {'postconf': POSTCONF, 'postfix': POSTFIX, 'postmap': POSTMAP, 'postqueue': POSTQUEUE},
         'packages': [package for package in OS_FAMILIES[settings['os_family']]['packages'] if not packages.get(package)]
-        if settings['manage_packages'] and present else [],
+        if settings['manage_packages'] and present and not refused else [],
         'settings': relay,
         'main_cf': main_cf,
         'main_cf_keys': keys,
@@ -240,6 +265,9 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
         # The checks read the host's real Postfix: only where the role writes to / and Postfix is installed.
         'checks_apply': checks_apply,
         'reload_applies': bool(settings['manage_service'] and installed),
+        # After new credentials and the reload, the mail deferred meanwhile (the relay refused the old password) is
+        # sent at once instead of after Postfix's retry back-off: only the host's own Postfix, never in check mode.
+        'flush_applies': bool(present and settings['manage_service'] and checks_apply),
         'start_needed': bool(settings['manage_service'] and installed
                              and not (postfix.get('running') and postfix.get('enabled'))),
         'unchecked_path': under(root, UNCHECKED),

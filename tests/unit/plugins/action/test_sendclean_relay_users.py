@@ -118,6 +118,15 @@ def test_bad_input_fails_naming_the_variable_before_any_request_or_write(simulat
     assert simulator.requests()['total'] == 0 and not os.path.exists(run_users.record)
 
 
+def test_main_cf_settings_that_would_bounce_a_refused_login_fail_before_any_request_or_write(simulator, run_users):
+    """Refused here, not only in the Postfix plan: a rotation made first would leave the host with a password its
+    Postfix never gets."""
+    result = run_users(smtp_relay_rotate_password=True, smtp_relay_main_cf_settings={'smtp_sasl_auth_soft_bounce': 'no'})
+    assert result['failed'] and result['msg'].startswith(
+        'smtp_relay_main_cf_settings sets smtp_sasl_auth_soft_bounce to "no", but the role keeps it yes')
+    assert simulator.requests()['total'] == 0 and not os.path.exists(run_users.record)
+
+
 def test_a_slot_that_fails_says_what_failed_in_plain_words(simulator, run_users):
     simulator.configure(fault_rate=1.0, fault_kinds=['429'], fault_calls=['addSmtp'], retry_after=0)
     result = run_users(smtp_relay_retries=0)

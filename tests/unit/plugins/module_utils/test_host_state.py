@@ -130,12 +130,14 @@ def postfix(tmp_path):
 
 def test_postfix_state_without_postconf(module, tmp_path):
     assert postfix_state(module, str(tmp_path / 'no' / 'postconf'), str(tmp_path), True) == dict(
-        NOT_RUN, installed=False, version=None, default_database_type=None, inet_interfaces=None, settings=None)
+        NOT_RUN, installed=False, version=None, default_database_type=None, inet_interfaces=None, settings=None,
+        explicit=None)
 
 
 def test_postfix_state_gives_version_and_map_type_without_a_main_cf_or_status(module, postfix):
     assert postfix_state(module, postfix['install'](), postfix['config_dir'], False, ['relayhost']) == dict(
-        NOT_RUN, installed=True, version='3.7.11', default_database_type='hash', inet_interfaces=None, settings=None)
+        NOT_RUN, installed=True, version='3.7.11', default_database_type='hash', inet_interfaces=None, settings=None,
+        explicit=None)
 
 
 def test_postfix_state_gives_the_settings_of_main_cf_else_the_defaults(module, postfix):
@@ -144,6 +146,7 @@ def test_postfix_state_gives_the_settings_of_main_cf_else_the_defaults(module, p
                           ['relayhost', 'soft_bounce', 'tls_required_enable'])
     assert state['settings'] == {'relayhost': '[relay.example.test]:587', 'soft_bounce': 'no',
                                  'maillog_file': '/var/log/postfix.log'}
+    assert state['explicit'] == ['relayhost']  # of the keys asked about; soft_bounce is Postfix's default
     assert state['inet_interfaces'] == 'all'  # Postfix's default: main.cf does not set it
 
 
@@ -177,7 +180,8 @@ def test_the_module_reports_postfix(capsys, tmp_path, postfix):
         'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
         'running': True, 'enabled': service_enabled(module_for_test(), 'postfix'),
         # main.cf's relay keys, else Postfix's defaults (of those the stand-in knows)
-        'settings': {'inet_interfaces': 'loopback-only', 'relayhost': '', 'soft_bounce': 'no'}}
+        'settings': {'inet_interfaces': 'loopback-only', 'relayhost': '', 'soft_bounce': 'no'},
+        'explicit': ['inet_interfaces']}
     missing = run_module(capsys, tmp_path, postconf=str(tmp_path / 'no-postconf'))
     assert missing['relay_facts']['postfix']['installed'] is False
 

@@ -77,7 +77,8 @@ def test_a_host_without_anything(capsys, root):
     # Every family's packages by default: the family may not be known before this read.
     assert sorted(facts['packages']) == sorted(ALL_PACKAGES)
     assert facts['postfix'] == {'installed': False, 'version': None, 'default_database_type': None,
-                                'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None}
+                                'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None,
+                                'explicit': None}
 
 
 def test_a_configured_host_with_no_password_in_the_output(capsys, root):
@@ -114,7 +115,8 @@ def test_a_configured_host_with_no_password_in_the_output(capsys, root):
     assert facts['postfix'] == {
         'installed': True, 'version': '3.10.1', 'default_database_type': 'lmdb', 'inet_interfaces': 'loopback-only',
         'running': None, 'enabled': None,
-        'settings': {'relayhost': RELAY, 'inet_interfaces': 'loopback-only', 'soft_bounce': 'no'}}
+        'settings': {'relayhost': RELAY, 'inet_interfaces': 'loopback-only', 'soft_bounce': 'no'},
+        'explicit': ['relayhost', 'inet_interfaces']}
     assert not any(password in output for password in PASSWORDS)
 
 

@@ -14,7 +14,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout impo
     MAIN_CF, MAILNAME, RELAY_KEYS, SASL_PASSWD, UNCHECKED, map_files,
 )
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_postfix import (
-    plan, template_settings, version_at_least,
+    plan, settings_problems, template_settings, version_at_least,
 )
 
 RELAY = '[us1-mta1.sendclean.net]:587'
@@ -112,6 +112,7 @@ smtp_sasl_auth_enable = yes
 smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd
 smtp_sasl_security_options = noanonymous
 smtp_sasl_tls_security_options = noanonymous
+smtp_sasl_auth_soft_bounce = yes
 smtp_tls_security_level = secure
 smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt
 smtp_tls_secure_cert_match = nexthop, dot-nexthop
@@ -141,6 +142,7 @@ smtp_sasl_auth_enable = no
 smtp_sasl_password_maps =
 smtp_sasl_security_options = noanonymous
 smtp_sasl_tls_security_options = noanonymous
+smtp_sasl_auth_soft_bounce = yes
 smtp_tls_security_level = verify
 smtp_tls_CAfile = /etc/pki/tls/certs/ca-bundle.crt
 smtp_tls_secure_cert_match = relay.example.test, .example.test
@@ -241,6 +243,109 @@ def test_every_setting_is_one_the_facts_report():
     keys_mode = plan(settings(main_cf='keys', sender_address='a@b.example'), host(version='3.10.1'), users(), False)
     assert set(line.split(' =')[0] for line in lines(planned) if ' =' in line) <= set(RELAY_KEYS)
     assert set(keys_mode['settings']) <= set(RELAY_KEYS)
+
+
+# --- a refused login defers mail (smtp_sasl_auth_soft_bounce) ---
+
+@pytest.mark.parametrize('main_cf, state', [('template', 'present'), ('keys', 'present'), ('template', 'disabled'),
+                                            ('keys', 'disabled')])
+def test_a_refused_login_defers_mail_in_every_mode(main_cf, state):
+    planned = plan(settings(main_cf=main_cf, state=state), host(files={MAIN_CF: written('x', '0644')}), users(), False)
+    assert planned['settings']['smtp_sasl_auth_soft_bounce'] == 'yes'
+    if main_cf == 'template':
+        assert 'smtp_sasl_auth_soft_bounce = yes' in lines(planned)
+    else:
+        assert {'key': 'smtp_sasl_auth_soft_bounce', 'value': 'yes'} in planned['main_cf_keys']
+
+
+@pytest.mark.parametrize('current', ['no', None])  # None: the facts report no value for it
+def test_keys_mode_sets_soft_bounce_back_when_it_drifted(current):
+    wanted = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}), users(), False)['settings']
+    drifted = dict(wanted)
+    if current is None:
+        del drifted['smtp_sasl_auth_soft_bounce']
+    else:
+        drifted['smtp_sasl_auth_soft_bounce'] = current
+    planned = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}, settings=drifted), users(),
+                   False)
+    assert planned['main_cf_keys'] == [{'key': 'smtp_sasl_auth_soft_bounce', 'value': 'yes'}]
+    assert planned['changes'] is True and planned['checks_needed'] is True
+
+
+@pytest.mark.parametrize('explicit, keys', [
+    (['relayhost'], [{'key': 'smtp_sasl_auth_soft_bounce', 'value': 'yes'}]),  # yes by Postfix's default only
+    (['relayhost', 'smtp_sasl_auth_soft_bounce'], []),
+    (None, []),  # facts that do not say (an older read): the value alone counts
+])
+def test_keys_mode_writes_soft_bounce_even_where_it_is_postfix_s_default(explicit, keys):
+    wanted = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}), users(), False)['settings']
+    planned = plan(settings(main_cf='keys'), host(files={MAIN_CF: written('x', '0644')}, settings=wanted,
+                                                  explicit=explicit), users(), False)
+    assert planned['main_cf_keys'] == keys
+
+
+def test_template_mode_rewrites_a_main_cf_whose_soft_bounce_was_edited():
+    content = plan(settings(), host(), users(), False)['main_cf']['content']
+    edited = content.replace('smtp_sasl_auth_soft_bounce = yes', 'smtp_sasl_auth_soft_bounce = no')
+    assert edited != content
+    assert plan(settings(), host(files={MAIN_CF: written(edited, '0644')}), users(), False)['main_cf']['write'] is True
+
+
+REFUSAL = ('smtp_relay_main_cf_settings sets smtp_sasl_auth_soft_bounce to "%s", but the role keeps it yes: a relay '
+           'that refuses the host\'s login (535, as right after a password rotation, until Postfix has reloaded the '
+           'new password) must defer the mail, not bounce it. Remove smtp_sasl_auth_soft_bounce from '
+           'smtp_relay_main_cf_settings.')
+
+
+@pytest.mark.parametrize('value', ['no', 'No', '', '0', 'false'])
+def test_main_cf_settings_that_would_bounce_a_refused_login_are_refused(value):
+    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': value, 'maillog_file': '/var/log/x.log'})
+    planned = plan(the_settings, host(packages={'postfix': False}), users(), False)
+    assert settings_problems(the_settings) == [REFUSAL % value]
+    assert planned['problems'] == [REFUSAL % value]
+    assert planned['packages'] == []  # nothing is installed either: the role fails before it
+
+
+def test_a_refusal_comes_before_the_host_problems_and_also_on_a_decommissioned_host():
+    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': 'no'})
+    no_postfix = host(installed=False, version=None, default_database_type=None)
+    assert plan(the_settings, no_postfix, users(), False)['problems'][0] == REFUSAL % 'no'
+    assert len(plan(the_settings, no_postfix, users(), False)['problems']) == 2
+    assert plan(dict(the_settings, state='disabled'), no_postfix, users(), False)['problems'] == [REFUSAL % 'no']
+
+
+@pytest.mark.parametrize('value', ['yes', 'YES', ' yes'])
+def test_main_cf_settings_may_say_yes_again(value):
+    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': value})
+    assert settings_problems(the_settings) == []
+    assert plan(the_settings, host(), users(), False)['problems'] == []
+
+
+# --- the flush of the mail deferred while the credentials changed ---
+
+@pytest.mark.parametrize('overrides, facts, check_mode, flush', [
+    ({}, {}, False, True),
+    ({}, {}, True, False),  # check mode
+    ({'state': 'disabled'}, {}, False, False),  # no credentials to send with: the mail is held on purpose
+    ({'manage_service': False}, {}, False, False),  # the role neither reloads nor flushes
+    ({'config_root': '/srv/image/'}, {}, False, False),  # not the host's own Postfix
+    ({}, {'installed': False, 'version': None}, False, False),  # no Postfix (yet)
+])
+def test_the_flush_applies_only_to_a_relaying_host_whose_postfix_the_role_runs(overrides, facts, check_mode, flush):
+    planned = plan(settings(**overrides), host(**facts), users(), check_mode)
+    assert planned['flush_applies'] is flush
+    assert planned['commands']['postqueue'] == '/usr/sbin/postqueue'
+
+
+def test_a_rotation_on_a_converged_host_writes_the_credentials_and_the_flush_applies():
+    """flush_applies says whether the handler may run; a change of the credentials notifies it (tasks/configure.yml)."""
+    the_users = users(rotated=['default'])
+    first = plan(settings(), host(), the_users, False)
+    facts = converged(first, users(), running=True)
+    rotated = plan(settings(), facts, the_users, False)
+    assert (rotated['credentials']['write'], rotated['credentials']['rotated'], rotated['flush_applies']) == (
+        True, ['default'], True)
+    assert rotated['main_cf']['write'] is False and rotated['checks_needed'] is True
 
 
 # --- the map type ---
