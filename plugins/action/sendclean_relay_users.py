@@ -27,7 +27,6 @@ from ansible_collections.sendclean.mta.plugins.module_utils._provision import Pr
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_postfix import settings_problems
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
     HostUsers, day_of, incomplete_scope, limits_warnings, next_rotations, slot_entries, slot_label, summary,
 )
@@ -65,8 +64,6 @@ class ActionModule(ActionBase):
         dummy, params = self.validate_argument_spec(argument_spec=USERS_ARGUMENT_SPEC)
         facts = params['host']
         settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts))
-        # Before any request: a rotation made here would leave the host with a password its Postfix never gets.
-        problems += settings_problems(settings)
         params = endpoint_from_environment(params)
         problems += connection_errors(params)
         refusal = incomplete_scope(self._task.get_play().strategy, task_vars) if settings['disable_unclaimed'] else None

@@ -26,6 +26,11 @@ POSTCONF = '/usr/sbin/postconf'
 POSTFIX = '/usr/sbin/postfix'
 POSTMAP = '/usr/sbin/postmap'
 POSTQUEUE = '/usr/sbin/postqueue'
+# A relay refusing AUTH (535, as SendClean does from the moment resetSmtpPassword ends the old password until the host
+# has reloaded the new one) must defer the mail, never bounce it, whatever a distribution's default: the role sets
+# this in main.cf in both smtp_relay_main_cf modes, and its input check refuses smtp_relay_main_cf_settings that
+# would set it to anything else.
+SOFT_BOUNCE_KEY = 'smtp_sasl_auth_soft_bounce'
 
 # Map types Postfix reads from files that postmap builds beside the text file, with their suffixes; texthash needs
 # no postmap (Postfix reads the text file itself, on start and reload).

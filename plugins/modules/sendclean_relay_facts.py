@@ -141,6 +141,12 @@ relay_facts:
             every parameter C(main.cf) sets, by parameter; null without a C(main.cf).
           type: dict
           sample: {relayhost: "[us1-mta1.sendclean.net]:587", soft_bounce: "no"}
+        explicit:
+          description: The relay settings the role manages that C(main.cf) sets itself (the others are Postfix's
+            defaults, which a package may change); null without a C(main.cf).
+          type: list
+          elements: str
+          sample: [relayhost, smtp_sasl_auth_soft_bounce]
     packages:
       description: Each package of O(packages) and whether it is installed.
       type: dict

@@ -19,7 +19,7 @@ import re
 from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAP_TYPES, OS_FAMILIES
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAP_TYPES, OS_FAMILIES, SOFT_BOUNCE_KEY
 
 PREFIX = 'smtp_relay_'
 # Every variable of the role, without PREFIX (meta/argument_specs.yml documents each).
@@ -256,6 +256,10 @@ def _main_cf_settings(problems, value):
                             % (name, shown(setting), key))
         elif '\n' in str(setting):
             problems.wrong('%s.%s' % (name, key), setting, 'must be one line (it is written in main.cf)')
+        elif key == SOFT_BOUNCE_KEY and str(setting).strip().lower() != 'yes':
+            problems.append('%s sets %s to "%s", but the role keeps it yes: a relay that refuses the host\'s login (535, '
+                            'as right after a password rotation, until Postfix has reloaded the new password) must '
+                            'defer the mail, not bounce it. Remove %s from %s.' % (name, key, setting, key, name))
         else:
             settings[key] = str(setting)
     return settings

@@ -18,7 +18,7 @@ import re
 
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
-    RECORD, SASL_PASSWD, UNCHECKED, map_files, under,
+    RECORD, SASL_PASSWD, SOFT_BOUNCE_KEY, UNCHECKED, map_files, under,
 )
 
 FILE_MODE = '0644'
@@ -31,10 +31,6 @@ COMPATIBILITY_LEVELS = (('3.6', '3.6'), ('0', '2'))
 # no certificate check, and no TLS at all when STARTTLS is missing, while still sending the SASL password. Any sender
 # could thus expose the host's credentials; tls_required_enable = no keeps every message at the relay's level.
 TLS_REQUIRED_SINCE = '3.10'
-# A relay refusing AUTH (535, as SendClean does from the moment resetSmtpPassword ends the old password until the host
-# has reloaded the new one) must defer the mail, never bounce it, whatever a distribution's default: the role sets
-# this in main.cf in both smtp_relay_main_cf modes and refuses smtp_relay_main_cf_settings that would unset it.
-SOFT_BOUNCE_KEY = 'smtp_sasl_auth_soft_bounce'
 # Where Postfix reads the credentials when it runs, whatever the configuration root the files are written under.
 RUNTIME_SASL_PASSWD = under('/', SASL_PASSWD)
 MISSING_FILE = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
@@ -131,19 +127,6 @@ def main_cf_text(settings, values, managed):
     lines.append('')
     lines.extend('%s =%s' % (key, ' ' + value if value else '') for key, value in values.items())
     return '\n'.join(lines) + '\n'
-
-
-def settings_problems(settings):
-    """What in the role's settings the Postfix side refuses, whatever the host: a smtp_relay_main_cf_settings entry
-    that would turn a refused AUTH into a bounce. The SendClean step checks this too, before any request (a rotation
-    it made would otherwise leave the host with a password its Postfix never gets)."""
-    value = (settings.get('main_cf_settings') or {}).get(SOFT_BOUNCE_KEY)
-    if value is None or value.strip().lower() == 'yes':
-        return []
-    why = ('a relay that refuses the host\'s login (535, as right after a password rotation, until Postfix has '
-           'reloaded the new password) must defer the mail, not bounce it')
-    return ['smtp_relay_main_cf_settings sets %s to "%s", but the role keeps it yes: %s. Remove %s from '
-            'smtp_relay_main_cf_settings.' % (SOFT_BOUNCE_KEY, value, why, SOFT_BOUNCE_KEY)]
 
 
 def file_differs(current, content, mode, settings):
@@ -244,17 +227,14 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
     wanted_interfaces = settings['main_cf_settings'].get('inet_interfaces',
                                                          settings['inet_interfaces'] if template else '')
     packages = host.get('packages') or {}
-    refused = settings_problems(settings)
     return {
-        # A refused setting stops the host before anything is installed or written; host problems (an install may
-        # settle them) only before anything is written.
-        'problems': refused + (host_problems(settings, postfix, files, map_type, root) if present else []),
+        'problems': host_problems(settings, postfix, files, map_type, root) if present else [],
         'os_family': settings['os_family'],
         'on_host': on_host,
         'config_dir': under(root, CONFIG_DIR),
         'commands': {'postconf': POSTCONF, 'postfix': POSTFIX, 'postmap': POSTMAP, 'postqueue': POSTQUEUE},
         'packages': [package for package in OS_FAMILIES[settings['os_family']]['packages'] if not packages.get(package)]
-        if settings['manage_packages'] and present and not refused else [],
+        if settings['manage_packages'] and present else [],
         'settings': relay,
         'main_cf': main_cf,
         'main_cf_keys': keys,

@@ -167,6 +167,26 @@ def test_senders_are_normalized_with_every_option(checked):
          'rotate_after_days': 30}]
 
 
+# --- check: smtp_relay_main_cf_settings may not make a refused login bounce (issue 22) ---
+
+REFUSAL = ('smtp_relay_main_cf_settings sets smtp_sasl_auth_soft_bounce to "%s", but the role keeps it yes: a relay '
+           'that refuses the host\'s login (535, as right after a password rotation, until Postfix has reloaded the '
+           'new password) must defer the mail, not bounce it. Remove smtp_sasl_auth_soft_bounce from '
+           'smtp_relay_main_cf_settings.')
+
+
+@pytest.mark.parametrize('value', ['no', 'No', '', '0', 'false'])
+def test_main_cf_settings_that_would_bounce_a_refused_login_are_refused(checked, value):
+    settings, problems = checked(main_cf_settings={'smtp_sasl_auth_soft_bounce': value, 'maillog_file': '/var/log/x'})
+    assert problems == [REFUSAL % value]
+
+
+@pytest.mark.parametrize('value', ['yes', 'YES', ' yes'])
+def test_main_cf_settings_may_say_yes_again(checked, value):
+    settings, problems = checked(main_cf_settings={'smtp_sasl_auth_soft_bounce': value})
+    assert problems == []
+
+
 # --- check: each wrong value, named with the value and the fix ---
 
 @pytest.mark.parametrize('values, message', [

@@ -14,7 +14,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout impo
     MAIN_CF, MAILNAME, RELAY_KEYS, SASL_PASSWD, UNCHECKED, map_files,
 )
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_postfix import (
-    plan, settings_problems, template_settings, version_at_least,
+    plan, template_settings, version_at_least,
 )
 
 RELAY = '[us1-mta1.sendclean.net]:587'
@@ -289,36 +289,6 @@ def test_template_mode_rewrites_a_main_cf_whose_soft_bounce_was_edited():
     edited = content.replace('smtp_sasl_auth_soft_bounce = yes', 'smtp_sasl_auth_soft_bounce = no')
     assert edited != content
     assert plan(settings(), host(files={MAIN_CF: written(edited, '0644')}), users(), False)['main_cf']['write'] is True
-
-
-REFUSAL = ('smtp_relay_main_cf_settings sets smtp_sasl_auth_soft_bounce to "%s", but the role keeps it yes: a relay '
-           'that refuses the host\'s login (535, as right after a password rotation, until Postfix has reloaded the '
-           'new password) must defer the mail, not bounce it. Remove smtp_sasl_auth_soft_bounce from '
-           'smtp_relay_main_cf_settings.')
-
-
-@pytest.mark.parametrize('value', ['no', 'No', '', '0', 'false'])
-def test_main_cf_settings_that_would_bounce_a_refused_login_are_refused(value):
-    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': value, 'maillog_file': '/var/log/x.log'})
-    planned = plan(the_settings, host(packages={'postfix': False}), users(), False)
-    assert settings_problems(the_settings) == [REFUSAL % value]
-    assert planned['problems'] == [REFUSAL % value]
-    assert planned['packages'] == []  # nothing is installed either: the role fails before it
-
-
-def test_a_refusal_comes_before_the_host_problems_and_also_on_a_decommissioned_host():
-    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': 'no'})
-    no_postfix = host(installed=False, version=None, default_database_type=None)
-    assert plan(the_settings, no_postfix, users(), False)['problems'][0] == REFUSAL % 'no'
-    assert len(plan(the_settings, no_postfix, users(), False)['problems']) == 2
-    assert plan(dict(the_settings, state='disabled'), no_postfix, users(), False)['problems'] == [REFUSAL % 'no']
-
-
-@pytest.mark.parametrize('value', ['yes', 'YES', ' yes'])
-def test_main_cf_settings_may_say_yes_again(value):
-    the_settings = settings(main_cf_settings={'smtp_sasl_auth_soft_bounce': value})
-    assert settings_problems(the_settings) == []
-    assert plan(the_settings, host(), users(), False)['problems'] == []
 
 
 # --- the flush of the mail deferred while the credentials changed ---
