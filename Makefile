@@ -160,7 +160,7 @@ lint: stage
 doc-check: stage
 	@for module in sendclean_smtp_user sendclean_smtp_info sendclean_relay_users sendclean_relay_unclaimed; do \
 		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
-		for text in SENDCLEAN_TOKEN SENDCLEAN_OWNER_ID SENDCLEAN_APP_DOMAIN SENDCLEAN_API_URL sendclean.mta.sendclean; do \
+		for text in SENDCLEAN_TOKEN SENDCLEAN_OWNER_ID SENDCLEAN_APP_DOMAIN SENDCLEAN_API_URL group/sendclean.mta.sendclean; do \
 			grep -q "$$text" build/$$module.txt || { echo "ansible-doc $$module lacks $$text"; exit 1; }; \
 		done; \
 	done

@@ -36,6 +36,7 @@ requirements:
   - requests (the Python library, on the controller)
 extends_documentation_fragment:
   - sendclean.mta.connection
+  - sendclean.mta.connection.actiongroup
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
