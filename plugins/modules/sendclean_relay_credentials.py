@@ -189,16 +189,15 @@ def ensure(module, params):
         facts.update(written=True, map_built=bool(map_suffixes(params['map_type'])))
         return facts, True
     if missing:
-        module.fail_json(msg='The host\'s record %s holds no password for the SMTP user(s) of %s, so %s cannot name '
-                             'them: run the role once with smtp_relay_rotate_password=true to set new ones.'
-                         % (params['record_path'], ', '.join('%s (%s)' % (slot, (record.users.get(slot) or {}).get('name')
-                                                                          or 'no user') for slot in missing), path),
-                         credentials=facts)
+        named = ', '.join('%s (%s)' % (slot, (record.users.get(slot) or {}).get('name') or 'no user') for slot in missing)
+        reason = ('The host\'s record %s holds no password for the SMTP user(s) of %s, so %s cannot name them: run the '
+                  'role once with smtp_relay_rotate_password=true to set new ones.') % (params['record_path'], named, path)
+        module.fail_json(msg=reason, credentials=facts)
     if not os.path.isdir(os.path.dirname(path)):
         module.fail_json(msg='The directory of %s is missing: install Postfix first.' % path, credentials=facts)
     content = render(lines)
-    facts['written'] = read(path) != content or (module.check_mode and bool(set(params['rotated'])
-                                                                            & set(params['entries'].values())))
+    rotated = set(params['rotated']) & set(params['entries'].values())
+    facts['written'] = read(path) != content or (module.check_mode and bool(rotated))
     uid, gid = owner_ids(module, params['owner'], params['group'])
     if facts['written'] and not module.check_mode:
         write(path, content, uid, gid)
