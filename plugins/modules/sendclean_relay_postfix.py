@@ -88,8 +88,8 @@ postfix_plan:
           O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf) (neither
           on a decommissioned host). Wrong input, such as an entry of
           O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf_settings) that sets C(smtp_sasl_auth_soft_bounce)
-          to anything but V(yes), is refused earlier, by the role's input check. The task does not fail with them - before Postfix is installed some are expected; the role fails with those
-          left after the install.
+          to anything but V(yes), is refused earlier, by the role's input check. The task does not fail with
+          them - before Postfix is installed some are expected; the role fails with those left after the install.
       type: list
       elements: str
       returned: always
