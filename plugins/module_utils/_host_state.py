@@ -16,7 +16,11 @@ import pwd
 import re
 import stat
 
-from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible.module_utils import distro
+
+# setup's os_family of the families the role supports, by the os-release ID, or an ID_LIKE entry, that marks them
+# (Ubuntu has ID_LIKE=debian; Rocky and Alma ID_LIKE="rhel centos fedora"; Amazon Linux ID_LIKE=fedora).
+OS_FAMILY_OF_ID = {'debian': 'Debian', 'rhel': 'RedHat', 'centos': 'RedHat', 'fedora': 'RedHat'}
 
 # A line of postconf's output: "name = value", or "name =" for an empty value.
 POSTCONF_LINE = re.compile(r'^(\S+) =\s?(.*)$')
@@ -100,6 +104,9 @@ def package_state(module, names):
     return dict((name, name in installed) for name in names)
 
 
-def distribution_facts(module):
-    """The facts of setup's ``distribution`` subset (``os_family``, ``distribution``, ...), gathered the same way."""
-    return DistributionFactCollector().collect(module=module)
+def os_family():
+    """The host's OS family as setup names it (``Debian``, ``RedHat``) for the families the role supports, from
+    /etc/os-release; else the distribution's name, which the role's input check refuses by name. Read with the distro
+    library AnsibleModule has loaded already: setup's collector would import every fact collector first."""
+    ids = [distro.id()] + distro.like().split()
+    return next((OS_FAMILY_OF_ID[name] for name in ids if name in OS_FAMILY_OF_ID), distro.name() or 'unknown')

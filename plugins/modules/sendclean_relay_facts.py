@@ -11,8 +11,8 @@ version_added: 0.3.0
 description:
   - A step of the P(sendclean.mta.smtp_relay#role) role, not meant for plays of their own. In one run it reads all
     the role compares before it writes anything - the host's record of its SendClean SMTP users, the relay's files,
-    the entries of the Postfix credentials file, Postfix itself, the packages the role installs, and the distribution
-    facts when the play gathered none - so that a converged host costs one module run.
+    the entries of the Postfix credentials file, Postfix itself, the packages the role installs, and the OS family
+    when the play gathered no facts - so that a converged host costs one module run.
   - It changes nothing, and returns no password - of each credentials entry only the user and whether its password
     is the one the host's record holds.
 author:
@@ -50,10 +50,11 @@ options:
       runlevel link).
     type: bool
     default: false
-  gather_distribution:
+  gather_os_family:
     description:
-      - Whether to report the facts of C(ansible.builtin.setup)'s C(distribution) subset (C(os_family),
-        C(distribution), ...), gathered the same way, for a play that gathered no facts.
+      - Whether to report the host's OS family as C(ansible.builtin.setup) names it (C(os_family)), for a play
+        that gathered no facts. It is read from C(/etc/os-release) (its C(ID) and C(ID_LIKE)) for the families the
+        role supports.
     type: bool
     default: false
 seealso:
@@ -66,7 +67,7 @@ EXAMPLES = r'''
   sendclean.mta.sendclean_relay_facts:
     packages: [postfix, libsasl2-modules, cyrus-sasl-plain, ca-certificates]
     postfix_status: true
-    gather_distribution: "{{ ansible_facts['os_family'] is not defined }}"
+    gather_os_family: "{{ ansible_facts['os_family'] is not defined }}"
   register: relay_host
 
 - name: Say which relay files exist
@@ -151,11 +152,12 @@ relay_facts:
       description: Each package of O(packages) and whether it is installed.
       type: dict
       sample: {postfix: true, libsasl2-modules: false}
-    distribution:
-      description: With O(gather_distribution), the facts of setup's C(distribution) subset (without the
-        C(ansible_) prefix); else null.
-      type: dict
-      sample: {os_family: Debian, distribution: Debian, distribution_major_version: "12"}
+    os_family:
+      description: With O(gather_os_family), the OS family as setup names it - V(Debian) (Debian, Ubuntu, ...) or
+        V(RedHat) (RHEL, CentOS Stream, Rocky, Alma, Fedora, ...) - or, for another, the distribution's name; else
+        null.
+      type: str
+      sample: Debian
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -163,7 +165,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import HostRecord, credentials_of, identity_facts
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
-    distribution_facts, file_state, package_state, postfix_state,
+    file_state, os_family, package_state, postfix_state,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     ALL_PACKAGES, CONFIG_DIR, MAIN_CF, MAILNAME, POSTCONF, RECORD, RELAY_KEYS, SASL_PASSWD, UNCHECKED, map_files, under,
@@ -188,7 +190,7 @@ def main():
             'postconf': {'type': 'path', 'default': POSTCONF},
             'packages': {'type': 'list', 'elements': 'str', 'default': ALL_PACKAGES},
             'postfix_status': {'type': 'bool', 'default': False},
-            'gather_distribution': {'type': 'bool', 'default': False},
+            'gather_os_family': {'type': 'bool', 'default': False},
         },
         supports_check_mode=True,
     )
@@ -213,7 +215,7 @@ def main():
         'postfix': postfix_state(module, module.params['postconf'], under(root, CONFIG_DIR), module.params['postfix_status'],
                                  RELAY_KEYS),
         'packages': package_state(module, module.params['packages']),
-        'distribution': distribution_facts(module) if module.params['gather_distribution'] else None,
+        'os_family': os_family() if module.params['gather_os_family'] else None,
     }
     module.exit_json(changed=False, relay_facts=relay_facts)
 

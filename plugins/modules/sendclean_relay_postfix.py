@@ -82,6 +82,11 @@ postfix_plan:
   returned: always
   type: dict
   contains:
+    steps_needed:
+      description: Whether the host needs any step after the plan - packages to install, problems to report, a file
+        to change, checks to run or Postfix to start. Without one the role skips them all at once.
+      type: bool
+      returned: always
     problems:
       description:
         - What keeps the host from taking the configuration - an unknown map type, or

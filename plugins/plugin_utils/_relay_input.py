@@ -67,10 +67,9 @@ def read(task_vars, templar):
 
 
 def os_family_of(task_vars, host):
-    """The host's OS family: from its gathered facts, else from the distribution facts of sendclean_relay_facts
-    (``host`` is its relay_facts)."""
-    gathered = (task_vars.get('ansible_facts') or {}).get('os_family')
-    return gathered or ((host or {}).get('distribution') or {}).get('os_family')
+    """The host's OS family: from its gathered facts, else as sendclean_relay_facts read it (``host`` is its
+    relay_facts)."""
+    return (task_vars.get('ansible_facts') or {}).get('os_family') or (host or {}).get('os_family')
 
 
 def shown(value):

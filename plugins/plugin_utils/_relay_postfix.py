@@ -226,15 +226,22 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
     checks_apply = on_host and installed and not check_mode
     wanted_interfaces = settings['main_cf_settings'].get('inet_interfaces',
                                                          settings['inet_interfaces'] if template else '')
-    packages = host.get('packages') or {}
+    installed_packages = host.get('packages') or {}
+    packages = [package for package in OS_FAMILIES[settings['os_family']]['packages']
+                if not installed_packages.get(package)] if settings['manage_packages'] and present else []
+    problems = host_problems(settings, postfix, files, map_type, root) if present else []
+    start_needed = bool(settings['manage_service'] and installed and not (postfix.get('running') and postfix.get('enabled')))
+    checks_needed = checks_apply and (changes or files.get(UNCHECKED, MISSING_FILE)['exists']
+                                      or (settings['manage_service'] and not postfix.get('running')))
     return {
-        'problems': host_problems(settings, postfix, files, map_type, root) if present else [],
+        # A converged host has nothing to install, write, check or start: the role skips all those steps at once.
+        'steps_needed': bool(packages or problems or changes or checks_needed or start_needed),
+        'problems': problems,
         'os_family': settings['os_family'],
         'on_host': on_host,
         'config_dir': under(root, CONFIG_DIR),
         'commands': {'postconf': POSTCONF, 'postfix': POSTFIX, 'postmap': POSTMAP, 'postqueue': POSTQUEUE},
-        'packages': [package for package in OS_FAMILIES[settings['os_family']]['packages'] if not packages.get(package)]
-        if settings['manage_packages'] and present else [],
+        'packages': packages,
         'settings': relay,
         'main_cf': main_cf,
         'main_cf_keys': keys,
@@ -248,11 +255,9 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
         # After new credentials and the reload, the mail deferred meanwhile (the relay refused the old password) is
         # sent at once instead of after Postfix's retry back-off: only the host's own Postfix, never in check mode.
         'flush_applies': bool(present and settings['manage_service'] and checks_apply),
-        'start_needed': bool(settings['manage_service'] and installed
-                             and not (postfix.get('running') and postfix.get('enabled'))),
+        'start_needed': start_needed,
         'unchecked_path': under(root, UNCHECKED),
-        'checks_needed': checks_apply and (changes or files.get(UNCHECKED, MISSING_FILE)['exists']
-                                           or (settings['manage_service'] and not postfix.get('running'))),
+        'checks_needed': checks_needed,
         'ca_file': relay['smtp_tls_CAfile'] if present else None,
         'restart_needed': bool(wanted_interfaces) and postfix.get('inet_interfaces') not in (None, wanted_interfaces),
     }

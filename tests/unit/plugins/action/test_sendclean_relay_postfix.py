@@ -31,7 +31,7 @@ def relay_facts(installed=True, os_family=None):
                     'default_database_type': 'hash' if installed else None, 'inet_interfaces': None, 'running': None,
                     'enabled': None, 'settings': None},
         'packages': {'postfix': installed},
-        'distribution': {'os_family': os_family} if os_family else None,
+        'os_family': os_family,
     }
 
 

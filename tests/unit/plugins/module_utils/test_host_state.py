@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """What a host's files, Postfix and packages are now: file_state, postfix_state (with a stand-in postconf script, and
-the real one where Postfix is installed), service_enabled, package_state and the distribution facts, on their own and
+the real one where Postfix is installed), service_enabled, package_state and os_family, on their own and
 through the sendclean_host_identity module."""
 
 import glob
@@ -21,8 +21,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.sendclean.mta.plugins.module_utils import _host_state
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
-    file_state, package_state, postfix_state, service_enabled,
+    file_state, os_family, package_state, postfix_state, service_enabled,
 )
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
@@ -245,14 +246,33 @@ def test_package_state_with_one_run_of_the_package_tool(tmp_path, monkeypatch, t
     assert ('${Package} ${db:Status-Status}' in argv) is (tool == 'dpkg-query')
 
 
-# --- distribution facts ---
+# --- the OS family ---
 
-def test_gather_distribution_returns_the_distribution_facts_of_setup(capsys, tmp_path, module):
-    facts = DistributionFactCollector().collect(module=module)
-    result = run_module(capsys, tmp_path, gather_distribution=True)
-    assert facts['os_family'] and result['relay_facts']['distribution']['os_family'] == facts['os_family']
-    assert result['relay_facts']['distribution']['distribution'] == facts['distribution']
+def test_gather_os_family_names_this_host_s_family_as_setup_does(capsys, tmp_path, module):
+    gathered = DistributionFactCollector().collect(module=module)['os_family']
+    assert gathered and run_module(capsys, tmp_path, gather_os_family=True)['relay_facts']['os_family'] == gathered
 
 
-def test_without_gather_distribution_there_are_no_facts(capsys, tmp_path):
-    assert run_module(capsys, tmp_path)['relay_facts']['distribution'] is None
+def test_without_gather_os_family_there_is_none(capsys, tmp_path):
+    assert run_module(capsys, tmp_path)['relay_facts']['os_family'] is None
+
+
+class OsRelease(object):
+    """The distro library's view of an /etc/os-release with these ID, ID_LIKE and NAME."""
+
+    def __init__(self, os_id, like, name):
+        self.id, self.like, self.name = (lambda: os_id), (lambda: like), (lambda: name)
+
+
+@pytest.mark.parametrize('os_id, like, name, family', [
+    ('debian', '', 'Debian GNU/Linux', 'Debian'),
+    ('ubuntu', 'debian', 'Ubuntu', 'Debian'),
+    ('rocky', 'rhel centos fedora', 'Rocky Linux', 'RedHat'),
+    ('fedora', '', 'Fedora Linux', 'RedHat'),
+    ('amzn', 'fedora', 'Amazon Linux', 'RedHat'),
+    ('alpine', '', 'Alpine Linux', 'Alpine Linux'),
+    ('', '', '', 'unknown'),
+])
+def test_the_os_family_of_an_os_release(monkeypatch, os_id, like, name, family):
+    monkeypatch.setattr(_host_state, 'distro', OsRelease(os_id, like, name))
+    assert os_family() == family

@@ -99,10 +99,10 @@ def test_read_never_shows_the_token_template(read_vars):
 
 
 def test_the_os_family_comes_from_the_gathered_facts_else_from_the_host_facts():
-    host = {'distribution': {'os_family': 'RedHat'}}
+    host = {'os_family': 'RedHat'}
     assert os_family_of({'ansible_facts': {'os_family': 'Debian'}}, host) == 'Debian'
     assert os_family_of({'ansible_facts': {}}, host) == 'RedHat'
-    assert os_family_of({}, {'distribution': None}) is None
+    assert os_family_of({}, {'os_family': None}) is None
 
 
 # --- check: the defaults, and values as an inventory or -e give them ---
