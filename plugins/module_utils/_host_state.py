@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What a host's relay files and Postfix are now, read in one pass (private: no compatibility promise).
+"""What a host's relay files and MTAs are now, read in one pass (private: no compatibility promise).
 
 The smtp_relay role compares these with what it would write, on the controller, so that a converged host costs one
 module run: no stat, template or postconf per file.
@@ -17,6 +17,8 @@ import re
 import stat
 
 from ansible.module_utils import distro
+
+from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_layout as nullmailer_layout
 
 # setup's os_family of the families the role supports, by the os-release ID, or an ID_LIKE entry, that marks them
 # (Ubuntu has ID_LIKE=debian; Rocky and Alma ID_LIKE="rhel centos fedora"; Amazon Linux ID_LIKE=fedora).
@@ -88,6 +90,40 @@ def service_enabled(module, name):
     if systemctl and os.path.isdir('/run/systemd/system'):
         return module.run_command([systemctl, 'is-enabled', name])[0] == 0
     return bool(glob.glob('/etc/rc[2-5].d/S[0-9][0-9]%s' % name))
+
+
+def service_running(module, name, pid_files):
+    """Whether service ``name`` runs: systemd's answer when systemd runs, else whether a process has the pid of one
+    of ``pid_files`` (where its init script keeps it)."""
+    systemctl = module.get_bin_path('systemctl')
+    if systemctl and os.path.isdir('/run/systemd/system'):
+        return module.run_command([systemctl, 'is-active', '--quiet', name])[0] == 0
+    for pid_file in pid_files:
+        try:
+            with open(pid_file) as handle:
+                os.kill(int(handle.read().strip()), 0)
+            return True
+        except (IOError, OSError, ValueError):
+            continue
+    return False
+
+
+def fifo_state(path):
+    """``fifo``, ``missing``, or ``other`` (something else is at ``path``)."""
+    try:
+        return 'fifo' if stat.S_ISFIFO(os.lstat(path).st_mode) else 'other'
+    except OSError:
+        return 'missing'
+
+
+def nullmailer_state(module, installed, trigger, status):
+    """Whether nullmailer is ``installed``, what its ``trigger`` FIFO is (fifo_state), and with ``status`` whether
+    nullmailer-send runs and starts at boot (else None). The remotes entries are the caller's to add."""
+    state = {'installed': installed, 'trigger': fifo_state(trigger), 'running': None, 'enabled': None}
+    if status and installed:
+        state['running'] = service_running(module, nullmailer_layout.SERVICE, nullmailer_layout.PID_FILES)
+        state['enabled'] = service_enabled(module, nullmailer_layout.SERVICE)
+    return state
 
 
 def package_state(module, names):

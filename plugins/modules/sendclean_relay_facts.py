@@ -6,13 +6,14 @@
 
 DOCUMENTATION = r'''
 module: sendclean_relay_facts
-short_description: Internal to the smtp_relay role - read a host's SMTP users, relay files and Postfix
+short_description: Internal to the smtp_relay role - read a host's SMTP users, relay files and MTAs
 version_added: 0.3.0
 description:
   - A step of the P(sendclean.mta.smtp_relay#role) role, not meant for plays of their own. In one run it reads all
     the role compares before it writes anything - the host's record of its SendClean SMTP users, the relay's files,
-    the entries of the Postfix credentials file, Postfix itself, the packages the role installs, and the OS family
-    when the play gathered no facts - so that a converged host costs one module run.
+    the entries of the credentials files of Postfix and nullmailer, which MTAs the host has, Postfix itself, the
+    packages the role installs, and the OS family when the play gathered no facts - so that a converged host costs
+    one module run.
   - It changes nothing, and returns no password - of each credentials entry only the user and whether its password
     is the one the host's record holds.
 author:
@@ -45,9 +46,9 @@ options:
     type: list
     elements: str
     default: [postfix, libsasl2-modules, cyrus-sasl-plain, ca-certificates]
-  postfix_status:
-    description: Whether to report if Postfix runs (C(postfix status)) and starts at boot (systemd, or a System V
-      runlevel link).
+  service_status:
+    description: Whether to report if each installed MTA runs (for Postfix C(postfix status), for nullmailer
+      systemd or the init script's pid file) and starts at boot (systemd, or a System V runlevel link).
     type: bool
     default: false
   gather_os_family:
@@ -66,7 +67,7 @@ EXAMPLES = r'''
 - name: Read what this host holds and has (inside the smtp_relay role)
   sendclean.mta.sendclean_relay_facts:
     packages: [postfix, libsasl2-modules, cyrus-sasl-plain, ca-certificates]
-    postfix_status: true
+    service_status: true
     gather_os_family: "{{ ansible_facts['os_family'] is not defined }}"
   register: relay_host
 
@@ -102,7 +103,9 @@ relay_facts:
       description:
         - Each file of the relay, by its path relative to O(config_root) - C(etc/postfix/main.cf),
           C(etc/postfix/sasl_passwd) and each map file postmap may build from it (C(.db), C(.lmdb), C(.cdb), C(.dir),
-          C(.pag)), C(etc/mailname), and the unchecked mark C(etc/postfix/sendclean_relay.unchecked).
+          C(.pag)), C(etc/mailname), the unchecked mark C(etc/postfix/sendclean_relay.unchecked), and nullmailer's
+          C(etc/nullmailer/remotes), C(etc/nullmailer/me), C(etc/nullmailer/defaultdomain) and
+          C(etc/nullmailer/adminaddr).
         - Each is C(exists), C(checksum) (SHA-1), C(mode) (as V(0644)), C(owner) and C(group); all but C(exists) null
           for a missing file.
       type: dict
@@ -132,10 +135,10 @@ relay_facts:
           type: str
           sample: loopback-only
         running:
-          description: Whether Postfix runs; null without O(postfix_status).
+          description: Whether Postfix runs; null without O(service_status).
           type: bool
         enabled:
-          description: Whether Postfix starts at boot; null without O(postfix_status).
+          description: Whether Postfix starts at boot; null without O(service_status).
           type: bool
         settings:
           description: The value of each relay setting the role manages (C(main.cf)'s, else Postfix's default) and of
@@ -148,6 +151,39 @@ relay_facts:
           type: list
           elements: str
           sample: [relayhost, smtp_sasl_auth_soft_bounce]
+    mtas:
+      description:
+        - The MTAs the host has - V(postfix), V(exim4), V(nullmailer) - by the program each package installs
+          (C(/usr/sbin/postconf), C(/usr/sbin/exim4), C(/usr/sbin/nullmailer-send)). A package removed but not purged
+          is not counted.
+      type: list
+      elements: str
+      sample: [nullmailer]
+    nullmailer:
+      description: The host's nullmailer.
+      type: dict
+      contains:
+        installed:
+          description: Whether C(nullmailer-send) is there.
+          type: bool
+        remotes:
+          description: Each line of C(etc/nullmailer/remotes) by its key (the line without its C(--user) and
+            C(--pass)) - C(user), and C(current) (whether its password is the one the record holds for that user).
+          type: dict
+          sample: {"relay.example.net smtp --port=587 --starttls --x509cafile=/etc/ssl/certs/ca-certificates.crt":
+                   {user: smtp94454398, current: true}}
+        remote_lines:
+          description: How many relay lines C(remotes) has (two lines with one key count twice).
+          type: int
+        trigger:
+          description: What C(var/spool/nullmailer/trigger) is - V(fifo), V(missing), or V(other).
+          type: str
+        running:
+          description: Whether nullmailer-send runs; null without O(service_status) or nullmailer.
+          type: bool
+        enabled:
+          description: Whether nullmailer starts at boot; null without O(service_status) or nullmailer.
+          type: bool
     packages:
       description: Each package of O(packages) and whether it is installed.
       type: dict
@@ -165,14 +201,18 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import HostRecord, credentials_of, identity_facts
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
-    file_state, os_family, package_state, postfix_state,
+    file_state, nullmailer_state, os_family, package_state, postfix_state,
 )
+from ansible_collections.sendclean.mta.plugins.module_utils._mtas import installed_mtas
+from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_layout as nullmailer_layout
+from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_remotes as nullmailer_remotes
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     ALL_PACKAGES, CONFIG_DIR, MAIN_CF, MAILNAME, POSTCONF, RECORD, RELAY_KEYS, SASL_PASSWD, UNCHECKED, map_files, under,
 )
 from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import parse, read
 
-WATCHED_FILES = [MAIN_CF, SASL_PASSWD, MAILNAME, UNCHECKED] + map_files()
+WATCHED_FILES = [MAIN_CF, SASL_PASSWD, MAILNAME, UNCHECKED] + map_files() + [
+    nullmailer_layout.REMOTES, nullmailer_layout.ME, nullmailer_layout.DEFAULTDOMAIN, nullmailer_layout.ADMINADDR]
 
 
 def credential_facts(entries, record_credentials):
@@ -183,37 +223,52 @@ def credential_facts(entries, record_credentials):
                 for key, (user, password) in entries.items())
 
 
+def read_credentials(module, path):
+    """The text of the credentials file at ``path`` ('' when there is none), failing the module naming the file."""
+    try:
+        return read(path) or ''
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read the credentials file %s: %s' % (path, exc.strerror))
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
             'config_root': {'type': 'path', 'default': '/'},
             'postconf': {'type': 'path', 'default': POSTCONF},
             'packages': {'type': 'list', 'elements': 'str', 'default': ALL_PACKAGES},
-            'postfix_status': {'type': 'bool', 'default': False},
+            'service_status': {'type': 'bool', 'default': False},
             'gather_os_family': {'type': 'bool', 'default': False},
         },
         supports_check_mode=True,
     )
     root = module.params['config_root']
-    record_path, sasl_passwd = under(root, RECORD), under(root, SASL_PASSWD)
+    record_path, sasl_passwd, remotes = under(root, RECORD), under(root, SASL_PASSWD), under(root, nullmailer_layout.REMOTES)
     try:
         record_credentials = credentials_of(HostRecord(record_path).read())
-        text = read(sasl_passwd)
-        entries = parse(text) if text else {}
+        entries = parse(read_credentials(module, sasl_passwd))
+        remote_lines = nullmailer_remotes.parse_lines(read_credentials(module, remotes))
         identity = identity_facts(record_path, sasl_passwd)
     except TaskFailure as exc:
         module.fail_json(msg=str(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg='cannot read the credentials file %s: %s' % (sasl_passwd, exc.strerror))
+    remote_entries = dict((key, (user, password)) for key, user, password in remote_lines)
     # Masked by Ansible should one ever reach the result.
     module.no_log_values.update(password for dummy, password in list(record_credentials.values()) + list(entries.values())
-                                if password)
+                                + list(remote_entries.values()) if password)
+    mtas = installed_mtas()
+    nullmailer = nullmailer_state(module, 'nullmailer' in mtas, under(root, nullmailer_layout.TRIGGER),
+                                  module.params['service_status'])
+    nullmailer.update(remotes=credential_facts(remote_entries, record_credentials), remote_lines=len(remote_lines))
     relay_facts = {
         'identity': identity,
         'files': dict((path, file_state(module, under(root, path))) for path in WATCHED_FILES),
         'credentials': credential_facts(entries, record_credentials),
-        'postfix': postfix_state(module, module.params['postconf'], under(root, CONFIG_DIR), module.params['postfix_status'],
+        'postfix': postfix_state(module, module.params['postconf'], under(root, CONFIG_DIR), module.params['service_status'],
                                  RELAY_KEYS),
+        'mtas': mtas,
+        'nullmailer': nullmailer,
         'packages': package_state(module, module.params['packages']),
         'os_family': os_family() if module.params['gather_os_family'] else None,
     }

@@ -23,7 +23,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sendclean.mta.plugins.module_utils import _host_state
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
-    file_state, os_family, package_state, postfix_state, service_enabled,
+    file_state, os_family, package_state, postfix_state, service_enabled, service_running,
 )
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
@@ -176,7 +176,7 @@ def test_postfix_state_of_the_real_postconf(module, tmp_path):
 
 def test_the_module_reports_postfix(capsys, tmp_path, postfix):
     write(postfix['main_cf'], 'inet_interfaces = loopback-only\n')
-    result = run_module(capsys, tmp_path, postconf=postfix['install'](), postfix_status=True)
+    result = run_module(capsys, tmp_path, postconf=postfix['install'](), service_status=True)
     assert result['relay_facts']['postfix'] == {
         'installed': True, 'version': '3.7.11', 'default_database_type': 'hash', 'inet_interfaces': 'loopback-only',
         'running': True, 'enabled': service_enabled(module_for_test(), 'postfix'),
@@ -276,3 +276,15 @@ class OsRelease(object):
 def test_the_os_family_of_an_os_release(monkeypatch, os_id, like, name, family):
     monkeypatch.setattr(_host_state, 'distro', OsRelease(os_id, like, name))
     assert os_family() == family
+
+
+# --- whether a service runs without systemd: its init script's pid file ---
+
+@pytest.mark.skipif(os.path.isdir('/run/systemd/system'), reason='systemd answers on this host')
+def test_service_running_by_the_pid_file(module, tmp_path):
+    alive, dead, empty = tmp_path / 'alive.pid', tmp_path / 'dead.pid', tmp_path / 'empty.pid'
+    write(alive, '%d\n' % os.getpid())
+    write(dead, '%d\n' % (2 ** 22 + 1))  # above the kernel's largest pid_max: no such process
+    write(empty, '')
+    assert service_running(module, 'nullmailer', [str(tmp_path / 'missing.pid'), str(alive)]) is True
+    assert service_running(module, 'nullmailer', [str(dead), str(empty), str(tmp_path / 'missing.pid')]) is False

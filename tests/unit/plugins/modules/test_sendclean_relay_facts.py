@@ -15,6 +15,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state
+from ansible_collections.sendclean.mta.plugins.module_utils._mtas import installed_mtas
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import ALL_PACKAGES, map_files
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
@@ -70,7 +71,9 @@ def test_a_host_without_anything(capsys, root):
     assert facts['identity'] == {'path': str(root / 'etc/sendclean/smtp_relay.json'),
                                  'sasl_passwd': str(root / 'etc/postfix/sasl_passwd'), 'users': {}, 'legacy': []}
     assert sorted(facts['files']) == sorted(['etc/postfix/main.cf', 'etc/postfix/sasl_passwd', 'etc/mailname',
-                                             'etc/postfix/sendclean_relay.unchecked'] + map_files())
+                                             'etc/postfix/sendclean_relay.unchecked'] + map_files()
+                                            + ['etc/nullmailer/remotes', 'etc/nullmailer/me',
+                                               'etc/nullmailer/defaultdomain', 'etc/nullmailer/adminaddr'])
     assert not any(state['exists'] for state in facts['files'].values())
     assert (facts['credentials'], facts['os_family']) == ({}, None)
     # Every family's packages by default: the family may not be known before this read.
@@ -153,3 +156,56 @@ def test_an_unreadable_credentials_file_fails_naming_it(capsys, root):
 def test_the_packages(capsys, root):
     result, dummy = run_module(capsys, root, packages=['no-such-package-sendclean'])
     assert result['relay_facts']['packages'] == {'no-such-package-sendclean': False}
+
+
+# --- the MTAs, and nullmailer ---
+
+REMOTE = 'us1-mta1.sendclean.net smtp --port=587 --starttls --x509cafile=/etc/ssl/certs/ca-certificates.crt'
+
+
+def test_the_mtas_are_told_by_their_programs(tmp_path):
+    for name in ('postconf', 'nullmailer-send'):
+        write(tmp_path / name, '', 0o755)
+    programs = (('postfix', str(tmp_path / 'postconf')), ('exim4', str(tmp_path / 'exim4')),
+                ('nullmailer', str(tmp_path / 'nullmailer-send')))
+    assert installed_mtas(programs) == ['postfix', 'nullmailer']
+    assert installed_mtas(programs[1:2]) == []
+
+
+def test_the_module_reports_the_host_s_mtas(capsys, root, monkeypatch):
+    monkeypatch.setattr(sendclean_relay_facts, 'installed_mtas', lambda: ['nullmailer'])
+    result, dummy = run_module(capsys, root, postconf=str(root / 'no-postconf'))
+    assert result['relay_facts']['mtas'] == ['nullmailer']
+    assert result['relay_facts']['nullmailer'] == {'installed': True, 'remotes': {}, 'remote_lines': 0,
+                                                   'trigger': 'missing', 'running': None, 'enabled': None}
+
+
+def test_nullmailer_s_remotes_with_no_password_in_the_output(capsys, root):
+    write(root / 'etc/sendclean/smtp_relay.json', record(
+        {'default': {'name': 'smtp1', 'password': PASSWORDS[0], 'issued': 1700000000}}))
+    write(root / 'etc/nullmailer/remotes', '# the relay\n%s --user=smtp1 --pass=%s\n%s --user=smtp1 --pass=%s\n'
+          'old.example.test smtp\n' % (REMOTE, PASSWORDS[0], REMOTE, PASSWORDS[0]))
+    result, output = run_module(capsys, root, postconf=str(root / 'no-postconf'))
+    nullmailer = result['relay_facts']['nullmailer']
+    assert nullmailer['remotes'] == {REMOTE: {'user': 'smtp1', 'current': True},
+                                     'old.example.test smtp': {'user': None, 'current': False}}
+    assert nullmailer['remote_lines'] == 3  # the same line twice counts twice
+    assert result['relay_facts']['files']['etc/nullmailer/remotes']['mode'] == '0600'
+    assert not any(password in output for password in PASSWORDS)
+
+
+def test_a_stale_password_in_remotes_is_not_current(capsys, root):
+    write(root / 'etc/sendclean/smtp_relay.json', record(
+        {'default': {'name': 'smtp1', 'password': PASSWORDS[0], 'issued': 1700000000}}))
+    write(root / 'etc/nullmailer/remotes', "%s --user=smtp1 '--pass=%s'\n" % (REMOTE, PASSWORDS[2]))
+    result, output = run_module(capsys, root, postconf=str(root / 'no-postconf'))
+    assert result['relay_facts']['nullmailer']['remotes'] == {REMOTE: {'user': 'smtp1', 'current': False}}
+    assert PASSWORDS[2] not in output
+
+
+@pytest.mark.parametrize('make, state', [(os.mkfifo, 'fifo'), (lambda path: open(path, 'w').close(), 'other')])
+def test_the_trigger_fifo(capsys, root, make, state):
+    (root / 'var/spool/nullmailer').mkdir(parents=True)
+    make(str(root / 'var/spool/nullmailer/trigger'))
+    result, dummy = run_module(capsys, root, postconf=str(root / 'no-postconf'))
+    assert result['relay_facts']['nullmailer']['trigger'] == state
