@@ -42,6 +42,21 @@ def render(lines):
     return ''.join('%s %s:%s\n' % line for line in lines)
 
 
+def bad_keys(keys):
+    """Why some of ``keys`` cannot be lookup keys of the file (empty, with blanks, or a comment), or None."""
+    bad = [key for key in keys if not key or len(key.split()) != 1 or key.startswith('#')]
+    if bad:
+        return ('entries has lookup keys Postfix cannot read (empty, with blanks, or a comment): %s'
+                % ', '.join(repr(key) for key in bad))
+    return None
+
+
+def refused(lines):
+    """What of ``lines`` (key, user, password) the file cannot hold, without the password: a line break ends a line."""
+    return ['the password of %s (it holds a line break)' % user for dummy, user, password in lines
+            if '\n' in password or '\r' in password]
+
+
 def lines_for(entries, credentials):
     """The file's lines for ``entries`` ({lookup key: slot}, in that order) from ``credentials`` ({slot: (user,
     password)}, the host's record), and the slots that have none: ``(lines, missing)``."""

@@ -18,6 +18,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_remotes import parse as parse_remotes
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_credentials
 
 RELAY = '[us1-mta1.sendclean.net]:587'
@@ -215,3 +216,63 @@ def test_the_real_postmap_builds_a_map_postfix_reads(capsys, host):
     looked_up = subprocess.run(['/usr/sbin/postmap', '-c', str(host['dir']), '-q', RELAY, 'hash:%s' % host['path']],
                                capture_output=True, text=True, check=True).stdout
     assert looked_up == 'smtp1:%s\n' % PASSWORDS['default']
+
+
+# --- nullmailer's remotes ---
+
+REMOTE = 'us1-mta1.sendclean.net smtp --port=587 --starttls --x509cafile=/etc/ssl/certs/ca-certificates.crt'
+
+
+@pytest.fixture
+def remotes(host):
+    """The arguments of remotes under the scratch host's etc/nullmailer."""
+    (host['dir'].parent / 'nullmailer').mkdir()
+    return {'path': str(host['dir'].parent / 'nullmailer' / 'remotes'), 'format': 'nullmailer_remotes',
+            'entries': {REMOTE: 'default'}, 'map_type': None, 'mode': '0600'}
+
+
+def test_remotes_is_written_from_the_record_private_and_without_a_map(capsys, host, remotes):
+    result = run_module(capsys, host, **remotes)
+    assert result['changed'] is True
+    assert result['credentials'] == {'path': remotes['path'], 'state': 'present', 'removed': [], 'map_built': False,
+                                     'written': True, 'entries': {REMOTE: 'smtp1'}}
+    with open(remotes['path']) as handle:
+        assert handle.read() == '%s --user=smtp1 --pass=%s\n' % (REMOTE, PASSWORDS['default'])
+    assert mode_of(remotes['path']) == 0o600
+    assert postmap_runs(host) == []
+    assert run_module(capsys, host, **remotes)['changed'] is False
+
+
+def test_a_password_debian_would_break_is_refused_naming_the_user(capsys, host, remotes):
+    write_record(host['record'], {'default': 'Pw:with:colons'})
+    result = run_module(capsys, host, expect_failure=True, **remotes)
+    assert result['msg'].startswith('%s cannot hold the password of smtp1 (it holds a ":"' % remotes['path'])
+    assert result['msg'].endswith('run the role with smtp_relay_rotate_password=true to give the user a new password.')
+    assert 'Pw:with:colons' not in json.dumps(result)
+    assert not os.path.exists(remotes['path'])
+
+
+def test_a_password_with_quotes_reads_back_exactly_in_nullmailer(capsys, host, remotes):
+    write_record(host['record'], {'default': 'it\'s"q'})
+    run_module(capsys, host, **remotes)
+    with open(remotes['path']) as handle:
+        assert parse_remotes(handle.read()) == {REMOTE: ('smtp1', 'it\'s"q')}
+
+
+def test_a_key_that_is_no_remotes_line_fails(capsys, host, remotes):
+    result = run_module(capsys, host, expect_failure=True, **dict(remotes, entries={'relay --user=x': 'default'}))
+    assert result['msg'].startswith('entries has relay lines nullmailer would not read back as given')
+
+
+def test_absent_removes_remotes_alone(capsys, host, remotes):
+    with open(remotes['path'], 'w') as handle:
+        handle.write('x')
+    (host['dir'] / 'sasl_passwd.db').write_text('x')
+    result = run_module(capsys, host, state='absent', **dict(remotes, entries=None))
+    assert result['credentials']['removed'] == [remotes['path']]
+    assert os.path.exists(str(host['dir'] / 'sasl_passwd.db'))
+
+
+def test_sasl_passwd_still_needs_its_map_type(capsys, host):
+    result = run_module(capsys, host, expect_failure=True, map_type=None)
+    assert result['msg'] == 'map_type is required with format sasl_passwd and state present'
