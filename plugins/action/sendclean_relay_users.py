@@ -26,7 +26,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._module import (
 from ansible_collections.sendclean.mta.plugins.module_utils._provision import Provisioner
 from ansible_collections.sendclean.mta.plugins.module_utils._registry import Registry
 from ansible_collections.sendclean.mta.plugins.plugin_utils._account_snapshot import AccountSnapshot, snapshot_key
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, os_family_of, read
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, installed_mtas_of, os_family_of, read
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_users import (
     HostUsers, day_of, incomplete_scope, limits_warnings, next_rotations, slot_entries, slot_label, summary,
 )
@@ -63,7 +63,7 @@ class ActionModule(ActionBase):
     def _ensure(self, task_vars, warn):
         dummy, params = self.validate_argument_spec(argument_spec=USERS_ARGUMENT_SPEC)
         facts = params['host']
-        settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts))
+        settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, facts), installed_mtas_of(facts))
         params = endpoint_from_environment(params)
         problems += connection_errors(params)
         refusal = incomplete_scope(self._task.get_play().strategy, task_vars) if settings['disable_unclaimed'] else None
@@ -85,7 +85,7 @@ class ActionModule(ActionBase):
         host = HostUsers(provisioner, registry, lambda **changes: self._write_record(task_vars, facts, changes), now)
         claimed = host.ensure(entries, claimed | set(registry.records.values() if registry else ()))
         snapshot.merge(task_vars['inventory_hostname'], provisioner.users, claimed)
-        return self._report(host)
+        return dict(self._report(host), smtp_relay_mta=settings['mta'])
 
     def _write_record(self, task_vars, facts, changes):
         """Run sendclean_relay_record on the host; its result holds no password (the passwords are no_log)."""

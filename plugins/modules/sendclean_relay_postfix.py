@@ -214,6 +214,12 @@ postfix_plan:
             password, a slot got a new password, a map or the file is missing, or its mode, owner or group differs;
             with V(absent), whether one of them exists).
           type: bool
+    retired:
+      description: The credentials files of the MTA the host had before (nullmailer's C(remotes)) that are still there -
+        the identity is the host's, not the MTA's, and only the MTA that relays keeps the password.
+      type: list
+      elements: str
+      returned: always
     changes:
       description: Whether any file is to change (main.cf, a key, mailname, the credentials).
       type: bool
@@ -261,4 +267,10 @@ postfix_plan:
       description: Whether C(inet_interfaces) changes, which a reload does not apply.
       type: bool
       returned: always
+msg:
+  description: Said when Postfix replaces another MTA the host has, which the role does only when
+    O(sendclean.mta.smtp_relay#role:main:smtp_relay_mta) names Postfix.
+  returned: when Postfix replaces another MTA
+  type: str
+  sample: postfix replaces exim4 on this host (smtp_relay_mta=postfix).
 '''

@@ -114,6 +114,13 @@ smtp_relay_users:
         rotated by age.
       type: str
       returned: always
+smtp_relay_mta:
+  description: The MTA that relays the host's mail, as the input check chose it from C(smtp_relay_mta) and the MTAs
+    the host has (RV(sendclean.mta.sendclean_relay_facts#module:relay_facts.mtas)) - V(postfix), V(exim4) or
+    V(nullmailer). The role plans and configures that MTA.
+  returned: unless the input was refused
+  type: str
+  sample: nullmailer
 msg:
   description: One line per slot that changed - the user and what changed (created, limits, enabled, disabled,
     password rotated and why, issue time recorded) - and what the run found worth telling, or V(no change); then,

@@ -10,7 +10,8 @@ normalizes them (whole numbers, booleans, lists, None for an optional value left
 each message naming the variable, the wrong value and the fix. The role's actions check before any request to
 SendClean and before anything is written on the host.
 
-A per-sender option is one entry of SENDER_OPTIONS: its name and the function that normalizes it.
+A per-sender option is one entry of SENDER_OPTIONS: its name and the function that normalizes it. What an MTA
+backend cannot do is one function of BACKEND_RULES, so that it is refused here too.
 """
 
 import json
@@ -19,24 +20,29 @@ import re
 from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.sendclean.mta.plugins.module_utils._mtas import MTAS
+from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_remotes import unsafe as unsafe_in_remotes
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAP_TYPES, OS_FAMILIES, SOFT_BOUNCE_KEY
 
 PREFIX = 'smtp_relay_'
 # Every variable of the role, without PREFIX (meta/argument_specs.yml documents each).
 NAMES = (
-    'state', 'smtp_user_name', 'user_key', 'registry', 'recreate_missing', 'total_limit', 'hourly_limit',
+    'state', 'mta', 'smtp_user_name', 'user_key', 'registry', 'recreate_missing', 'total_limit', 'hourly_limit',
     'new_user_total_limit', 'new_user_hourly_limit', 'disable_unclaimed', 'rotate_password', 'rotate_after_days',
     'senders',
     'owner_id', 'token', 'app_domain', 'api_url',
     'host', 'port', 'tls_security_level', 'tls_ca_file', 'tls_cert_match',
     'main_cf', 'main_cf_settings', 'map_type', 'sender_address', 'mailname', 'myhostname', 'mydestination',
-    'inet_interfaces', 'compatibility_level',
+    'inet_interfaces', 'compatibility_level', 'admin_address',
     'manage_packages', 'manage_service', 'config_root', 'config_owner', 'config_group',
 )
 # Never shown, not even when wrong.
 SECRETS = ('token',)
 
 STATES = ('present', 'disabled')
+MTA_CHOICES = ('auto',) + MTAS
+# What auto picks on a host without an MTA.
+DEFAULT_MTA = 'postfix'
 MAIN_CF_MODES = ('template', 'keys')
 TLS_SECURITY_LEVELS = ('secure', 'verify', 'encrypt')
 # A sender: an address or @domain, as sasl_passwd can take it as a key (no blank, no ':', not a '#' comment).
@@ -70,6 +76,11 @@ def os_family_of(task_vars, host):
     """The host's OS family: from its gathered facts, else as sendclean_relay_facts read it (``host`` is its
     relay_facts)."""
     return (task_vars.get('ansible_facts') or {}).get('os_family') or (host or {}).get('os_family')
+
+
+def installed_mtas_of(host):
+    """The MTAs the host has, as sendclean_relay_facts read them (``host`` is its relay_facts)."""
+    return (host or {}).get('mtas') or []
 
 
 def shown(value):
@@ -264,11 +275,64 @@ def _main_cf_settings(problems, value):
     return settings
 
 
-def check(raw, os_family):
-    """``raw`` ({name: value}, as ``read`` gives it) normalized, and what is wrong with it.
+def _mta(problems, value, installed):
+    """The MTA the role relays through for smtp_relay_mta ``value`` on a host that has the MTAs ``installed``, and
+    those of them it replaces: ``(mta, replaced)``; (None, []) when it cannot tell."""
+    choice = _choice(problems, variable('mta'), value, MTA_CHOICES)
+    if choice != 'auto':
+        return choice, [other for other in installed if other != choice] if choice else []
+    if len(installed) > 1:
+        problems.append('smtp_relay_mta is auto, but this host has several MTAs (%s): set smtp_relay_mta to the one that '
+                        'is to send its mail.' % ', '.join(installed))
+        return None, []
+    return (installed or [DEFAULT_MTA])[0], []
 
-    Returns ``(settings, problems)``: settings by name (without PREFIX), plus ``os_family``; problems a list of
-    messages (empty: the input is fine). A wrong value is None in settings.
+
+# --- what an MTA backend cannot do, refused before any request: name -> function(problems, settings, mta_of);
+# Postfix does all the role offers ---
+
+def _exim4_rules(problems, settings, mta_of):
+    problems.append('exim4 (%s) is not configured by the smtp_relay role yet: set smtp_relay_mta to postfix or '
+                    'nullmailer to have the role replace exim4 with it.' % mta_of)
+
+
+def _nullmailer_rules(problems, settings, mta_of):
+    """nullmailer has one relay identity for all mail, checks the certificate against the relay's name only, and
+    Debian's package rewrites its remotes file, where the CA file is named, splitting it at every ':'."""
+    if settings['os_family'] != 'Debian':
+        problems.append('nullmailer (%s) is supported on the Debian OS family only, not %s: use smtp_relay_mta=postfix.'
+                        % (mta_of, settings['os_family']))
+    if settings['senders']:
+        problems.append('smtp_relay_senders is refused with nullmailer (%s): nullmailer relays all mail of the host as '
+                        'one user. Use smtp_relay_mta=postfix, which relays each sender as its own user, or remove '
+                        'smtp_relay_senders.' % mta_of)
+    if settings['sender_address']:
+        problems.append('smtp_relay_sender_address is not supported with nullmailer (%s): use smtp_relay_mta=postfix, or '
+                        'leave it empty.' % mta_of)
+    if settings['tls_security_level'] == 'encrypt':
+        problems.append('smtp_relay_tls_security_level encrypt is refused with nullmailer (%s): nullmailer skips the '
+                        'certificate check only with --insecure, which the role never writes. Use secure or verify.'
+                        % mta_of)
+    if settings['tls_cert_match']:
+        problems.append('smtp_relay_tls_cert_match is refused with nullmailer (%s): nullmailer checks the certificate '
+                        'against smtp_relay_host alone. Leave it empty, or use smtp_relay_mta=postfix.' % mta_of)
+    why = settings['tls_ca_file'] and unsafe_in_remotes(settings['tls_ca_file'])
+    if why:
+        problems.append('smtp_relay_tls_ca_file cannot be used with nullmailer (%s): %s holds a ":", a blank or a '
+                        'backslash, %s. Move the CA file to a path without them.'
+                        % (mta_of, shown(settings['tls_ca_file']), why))
+
+
+BACKEND_RULES = {'exim4': _exim4_rules, 'nullmailer': _nullmailer_rules}
+
+
+def check(raw, os_family, installed_mtas=()):
+    """``raw`` ({name: value}, as ``read`` gives it) normalized, and what is wrong with it, on a host of ``os_family``
+    that has the MTAs ``installed_mtas`` (the facts' ``mtas``).
+
+    Returns ``(settings, problems)``: settings by name (without PREFIX), plus ``os_family`` and ``mta_replaces`` (the
+    installed MTAs the chosen one replaces), ``mta`` being the chosen MTA; problems a list of messages (empty: the
+    input is fine). A wrong value is None in settings.
     """
     problems = Problems()
     settings = {'os_family': os_family}
@@ -332,6 +396,11 @@ def check(raw, os_family):
         settings[name] = text(name, optional=True, one_line=True)
     for name in ('mydestination', 'inet_interfaces'):
         settings[name] = text(name, one_line=True)
+    settings['admin_address'] = text('admin_address', optional=True)
+    if settings['admin_address'] is not None and not ADDRESS_PATTERN.match(settings['admin_address']):
+        problems.wrong(variable('admin_address'), settings['admin_address'], 'must be an address (local@domain)',
+                       'for example postmaster@example.com, or leave it empty')
+        settings['admin_address'] = None
 
     settings['config_root'] = text('config_root') or '/'
     if not settings['config_root'].startswith('/'):
@@ -342,4 +411,8 @@ def check(raw, os_family):
         if settings[name] == '':
             problems.append('%s is empty: set the %s of the written files (root by default).'
                             % (variable(name), name.split('_')[1]))
+
+    settings['mta'], settings['mta_replaces'] = _mta(problems, raw.get('mta'), list(installed_mtas))
+    if settings['mta'] in BACKEND_RULES:
+        BACKEND_RULES[settings['mta']](problems, settings, 'smtp_relay_mta=%s' % raw.get('mta'))
     return settings, list(problems)

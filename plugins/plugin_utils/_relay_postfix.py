@@ -13,12 +13,15 @@ the credentials, and whether Postfix must be checked and restarted. Every file i
 a converged host has nothing to write.
 """
 
-import hashlib
 import re
 
+from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
     RECORD, SASL_PASSWD, SOFT_BOUNCE_KEY, UNCHECKED, map_files, under,
+)
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
+    MISSING_FILE, file_differs, permissions_differ, rotated_slots, stale_entries,
 )
 
 FILE_MODE = '0644'
@@ -31,9 +34,10 @@ COMPATIBILITY_LEVELS = (('3.6', '3.6'), ('0', '2'))
 # no certificate check, and no TLS at all when STARTTLS is missing, while still sending the SASL password. Any sender
 # could thus expose the host's credentials; tls_required_enable = no keeps every message at the relay's level.
 TLS_REQUIRED_SINCE = '3.10'
+# The credentials files of the other MTAs the role configures, removed once Postfix relays.
+OTHER_MTA_CREDENTIALS = (REMOTES,)
 # Where Postfix reads the credentials when it runs, whatever the configuration root the files are written under.
 RUNTIME_SASL_PASSWD = under('/', SASL_PASSWD)
-MISSING_FILE = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
 
 
 def version_at_least(version, minimum):
@@ -129,13 +133,6 @@ def main_cf_text(settings, values, managed):
     return '\n'.join(lines) + '\n'
 
 
-def file_differs(current, content, mode, settings):
-    """Whether the host's file (its facts) is not ``content`` with ``mode`` and the role's owner and group."""
-    wanted = {'exists': True, 'checksum': hashlib.sha1(content.encode('utf-8')).hexdigest(), 'mode': mode,
-              'owner': settings['config_owner'], 'group': settings['config_group']}
-    return current != wanted
-
-
 def credential_entries(settings):
     """The lines of sasl_passwd as {lookup key: slot}: each sender's (by the envelope sender), then the relay's."""
     entries = dict((sender['sender'], sender['sender']) for sender in settings['senders'])
@@ -154,13 +151,11 @@ def credentials_plan(settings, host, users, map_type, files, root):
         return plan
     entries = credential_entries(settings)
     held = host.get('credentials') or {}
-    stale = [key for key, slot in entries.items()
-             if not (held.get(key) or {}).get('current')
-             or held[key].get('user') != (users.get(slot) or {}).get('name')]
-    rotated = [slot for slot in entries.values() if (users.get(slot) or {}).get('password_changed')]
+    stale = stale_entries(entries, held, users)
+    rotated = rotated_slots(entries, users)
     own_maps = map_files(map_type) if map_type in MAP_SUFFIXES else []
-    file_as_wanted = dict(files.get(SASL_PASSWD, MISSING_FILE), checksum=None) == dict(
-        MISSING_FILE, exists=True, mode=CREDENTIALS_MODE, owner=settings['config_owner'], group=settings['config_group'])
+    file_as_wanted = not permissions_differ(files.get(SASL_PASSWD, MISSING_FILE), CREDENTIALS_MODE,
+                                            settings['config_owner'], settings['config_group'])
     maps_there = all(files.get(path, MISSING_FILE)['exists'] for path in own_maps)
     plan.update(state='present', entries=entries, rotated=rotated, map_files=[under(root, path) for path in own_maps],
                 write=bool(stale or set(held) - set(entries) or rotated or not file_as_wanted or not maps_there))
@@ -206,7 +201,8 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
     if template:
         main_cf['content'] = main_cf_text(settings, template_settings(settings, postfix_version, relay), managed)
         main_cf['write'] = ((present or main_cf_exists)
-                            and file_differs(files.get(MAIN_CF, MISSING_FILE), main_cf['content'], FILE_MODE, settings))
+                            and file_differs(files.get(MAIN_CF, MISSING_FILE), main_cf['content'], FILE_MODE,
+                                             settings['config_owner'], settings['config_group']))
     elif installed and main_cf_exists:
         current = postfix.get('settings') or {}
         # Soft bounce is written even where Postfix's default is yes already: a package's default may change.
@@ -219,9 +215,13 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
                 'group': settings['config_group'], 'content': None, 'write': False}
     if present and settings['mailname']:
         mailname['content'] = settings['mailname'] + '\n'
-        mailname['write'] = file_differs(files.get(MAILNAME, MISSING_FILE), mailname['content'], FILE_MODE, settings)
+        mailname['write'] = file_differs(files.get(MAILNAME, MISSING_FILE), mailname['content'], FILE_MODE,
+                                         settings['config_owner'], settings['config_group'])
 
     credentials = credentials_plan(settings, host, users, map_type, files, root)
+    # The identity is the host's, not its MTA's: a host that leaves nullmailer keeps its user, and only the MTA that
+    # relays keeps the password.
+    retired = [under(root, path) for path in OTHER_MTA_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
     changes = bool(main_cf['write'] or keys or mailname['write'] or credentials['write'])
     checks_apply = on_host and installed and not check_mode
     wanted_interfaces = settings['main_cf_settings'].get('inet_interfaces',
@@ -235,7 +235,7 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
                                       or (settings['manage_service'] and not postfix.get('running')))
     return {
         # A converged host has nothing to install, write, check or start: the role skips all those steps at once.
-        'steps_needed': bool(packages or problems or changes or checks_needed or start_needed),
+        'steps_needed': bool(packages or problems or changes or checks_needed or start_needed or retired),
         'problems': problems,
         'os_family': settings['os_family'],
         'on_host': on_host,
@@ -247,6 +247,7 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
         'main_cf_keys': keys,
         'mailname': mailname,
         'credentials': credentials,
+        'retired': retired,
         'changes': changes,
         'mark_unchecked': changes and checks_apply,
         # The checks read the host's real Postfix: only where the role writes to / and Postfix is installed.

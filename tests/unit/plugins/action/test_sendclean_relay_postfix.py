@@ -102,3 +102,15 @@ def test_both_options_are_required(run_action):
     with pytest.raises(AnsibleActionFail) as caught:
         run_action({'host': relay_facts()})
     assert 'users' in caught.value.message
+
+
+def test_replacing_another_mta_is_said(run_action):
+    result = run_action({'host': dict(relay_facts(installed=False), mtas=['nullmailer']), 'users': USERS},
+                        smtp_relay_mta='postfix')
+    assert result['msg'] == 'postfix replaces nullmailer on this host (smtp_relay_mta=postfix).'
+    assert result['_ansible_verbose_always'] is True
+
+
+def test_keeping_the_host_s_postfix_says_nothing(run_action):
+    result = run_action({'host': dict(relay_facts(), mtas=['postfix']), 'users': USERS})
+    assert 'msg' not in result

@@ -33,15 +33,16 @@ from ansible_collections.sendclean.mta.plugins.module_utils._host_record import 
 
 @pytest.fixture
 def run_users(simulator, relay_task_vars, tmp_path):
-    """``run_users(check_mode=False, **variables)``: the action's result for host web1, alone in its play, whose
-    record is under tmp_path; every run is a play of its own (so it lists the account)."""
+    """``run_users(check_mode=False, mtas=(), **variables)``: the action's result for host web1 (which has the MTAs
+    ``mtas``), alone in its play, whose record is under tmp_path; every run is a play of its own (so it lists the
+    account)."""
     record = str(tmp_path / 'web1' / 'etc' / 'sendclean' / 'smtp_relay.json')
 
-    def run(check_mode=False, **variables):
+    def run(check_mode=False, mtas=(), **variables):
         loader = DataLoader()
         play = Play.load({'name': 'relay', 'hosts': 'all', 'tasks': []}, loader=loader)
         args = {'owner_id': simulator.owner_id, 'token': simulator.token, 'api_url': simulator.api_url,
-                'host': {'identity': identity_facts(record, None)}}
+                'host': {'identity': identity_facts(record, None), 'mtas': list(mtas)}}
         task = Task.load({'action': 'sendclean.mta.sendclean_relay_users', 'args': args}, block=Block(play=play),
                          loader=loader)
         task.check_mode = check_mode
@@ -115,6 +116,19 @@ def test_check_mode_shows_the_limits_before_and_after_and_writes_nothing(simulat
 def test_bad_input_fails_naming_the_variable_before_any_request_or_write(simulator, run_users, variable, value):
     result = run_users(**{variable: value})
     assert result['failed'] and variable in result['msg'] and json.dumps(value) in result['msg']
+    assert simulator.requests()['total'] == 0 and not os.path.exists(run_users.record)
+
+
+@pytest.mark.parametrize('mtas, mta', [((), 'postfix'), (('postfix',), 'postfix'), (('nullmailer',), 'nullmailer')])
+def test_the_result_names_the_mta_the_role_configures(simulator, run_users, mtas, mta):
+    assert run_users(mtas=mtas)['smtp_relay_mta'] == mta
+
+
+def test_senders_on_a_nullmailer_host_fail_before_any_request_or_write(simulator, run_users):
+    """nullmailer relays all mail as one user: a sender's user would be made at SendClean and never used."""
+    result = run_users(mtas=('nullmailer',), smtp_relay_senders=[{'sender': 'orders@shop.example'}])
+    assert result['failed'] and result['msg'].startswith('smtp_relay_senders is refused with nullmailer')
+    assert 'smtp_relay_mta=postfix' in result['msg']
     assert simulator.requests()['total'] == 0 and not os.path.exists(run_users.record)
 
 

@@ -13,7 +13,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import (
-    NAMES, PREFIX, SENDER_OPTIONS, Problems, check, os_family_of, read,
+    NAMES, PREFIX, SENDER_OPTIONS, Problems, check, installed_mtas_of, os_family_of, read,
 )
 
 
@@ -28,10 +28,10 @@ def read_vars(relay_task_vars):
 @pytest.fixture
 def checked(read_vars):
     """check() of the role's defaults (as read) changed by ``values`` (names without the prefix)."""
-    def check_them(os_family='Debian', **values):
+    def check_them(os_family='Debian', installed_mtas=(), **values):
         raw = read_vars()
         raw.update(values)
-        return check(raw, os_family)
+        return check(raw, os_family, installed_mtas)
     return check_them
 
 
@@ -121,7 +121,7 @@ def test_the_defaults_are_fine_and_normalized(checked):
         'tls_cert_match': None, 'main_cf': 'template', 'main_cf_settings': {}, 'map_type': None,
         'sender_address': None, 'mailname': None, 'myhostname': None, 'mydestination': '',
         'inet_interfaces': 'loopback-only', 'compatibility_level': None, 'config_root': '/',
-        'config_owner': 'root', 'config_group': 'root'}
+        'config_owner': 'root', 'config_group': 'root', 'admin_address': None, 'mta': 'postfix', 'mta_replaces': []}
 
 
 @pytest.mark.parametrize('name, value, normalized', [
@@ -355,3 +355,96 @@ def test_the_sender_rotate_password_option(value, normalized, wrong):
     problems = Problems()
     assert sender_option('rotate_password')(problems, 'x.rotate_password', value) == normalized
     assert bool(problems) is wrong
+
+
+# --- check: smtp_relay_mta, and what each MTA backend refuses before any request ---
+
+@pytest.mark.parametrize('value, installed, mta, replaces', [
+    ('auto', [], 'postfix', []),
+    ('auto', ['postfix'], 'postfix', []),
+    ('auto', ['nullmailer'], 'nullmailer', []),
+    ('postfix', ['nullmailer'], 'postfix', ['nullmailer']),
+    ('nullmailer', ['postfix'], 'nullmailer', ['postfix']),
+    ('nullmailer', [], 'nullmailer', []),
+    ('postfix', ['postfix'], 'postfix', []),
+])
+def test_the_mta_is_the_host_s_unless_named(checked, value, installed, mta, replaces):
+    settings, problems = checked(installed_mtas=installed, mta=value)
+    assert problems == []
+    assert (settings['mta'], settings['mta_replaces']) == (mta, replaces)
+
+
+def test_auto_never_guesses_among_several_mtas(checked):
+    settings, problems = checked(installed_mtas=['postfix', 'nullmailer'])
+    assert problems == ['smtp_relay_mta is auto, but this host has several MTAs (postfix, nullmailer): set smtp_relay_mta '
+                        'to the one that is to send its mail.']
+    assert settings['mta'] is None
+
+
+def test_a_wrong_mta_is_named(checked):
+    assert checked(mta='sendmail')[1] == ['smtp_relay_mta must be auto, postfix, exim4 or nullmailer, not "sendmail".']
+
+
+@pytest.mark.parametrize('values, installed', [({}, ['exim4']), ({'mta': 'exim4'}, [])])
+def test_exim4_is_refused_with_the_choice_to_make(checked, values, installed):
+    problems = checked(installed_mtas=installed, **values)[1]
+    assert problems == ['exim4 (smtp_relay_mta=%s) is not configured by the smtp_relay role yet: set smtp_relay_mta to '
+                        'postfix or nullmailer to have the role replace exim4 with it.' % values.get('mta', 'auto')]
+
+
+def test_the_installed_mtas_come_from_the_host_facts():
+    assert installed_mtas_of({'mtas': ['nullmailer']}) == ['nullmailer']
+    assert installed_mtas_of({}) == [] and installed_mtas_of(None) == []
+
+
+def test_nullmailer_with_the_defaults_is_fine(checked):
+    assert checked(installed_mtas=['nullmailer'])[1] == []
+
+
+def test_senders_are_refused_for_nullmailer_naming_it_and_the_alternative(checked):
+    problems = checked(installed_mtas=['nullmailer'], senders=[{'sender': 'orders@shop.example'}])[1]
+    assert problems == ['smtp_relay_senders is refused with nullmailer (smtp_relay_mta=auto): nullmailer relays all mail '
+                        'of the host as one user. Use smtp_relay_mta=postfix, which relays each sender as its own '
+                        'user, or remove smtp_relay_senders.']
+
+
+@pytest.mark.parametrize('values, start', [
+    ({'sender_address': 'noreply@example.test'}, 'smtp_relay_sender_address is not supported with nullmailer'),
+    ({'tls_security_level': 'encrypt'}, 'smtp_relay_tls_security_level encrypt is refused with nullmailer'),
+    ({'tls_cert_match': ['relay.example.test']}, 'smtp_relay_tls_cert_match is refused with nullmailer'),
+    ({'tls_ca_file': '/etc/ssl/my:ca.pem'}, 'smtp_relay_tls_ca_file cannot be used with nullmailer'),
+    ({'tls_ca_file': '/etc/ssl/my ca.pem'}, 'smtp_relay_tls_ca_file cannot be used with nullmailer'),
+])
+def test_what_nullmailer_cannot_do_is_refused(checked, values, start):
+    problems = checked(mta='nullmailer', **values)[1]
+    assert len(problems) == 1 and problems[0].startswith(start + ' (smtp_relay_mta=nullmailer)'), problems
+
+
+def test_the_ca_file_refusal_says_why(checked):
+    problem = checked(mta='nullmailer', tls_ca_file='/etc/ssl/my:ca.pem')[1][0]
+    assert problem == ('smtp_relay_tls_ca_file cannot be used with nullmailer (smtp_relay_mta=nullmailer): '
+                       '"/etc/ssl/my:ca.pem" holds a ":", a blank or a backslash, which Debian\'s nullmailer package '
+                       'breaks apart when it rewrites remotes at its next upgrade or reconfigure. Move the CA file to a '
+                       'path without them.')
+
+
+def test_nullmailer_is_refused_outside_the_debian_family(checked):
+    assert checked(os_family='RedHat', mta='nullmailer')[1] == [
+        'nullmailer (smtp_relay_mta=nullmailer) is supported on the Debian OS family only, not RedHat: use '
+        'smtp_relay_mta=postfix.']
+
+
+def test_postfix_takes_what_nullmailer_refuses(checked):
+    assert checked(installed_mtas=['postfix'], senders=[{'sender': 'orders@shop.example'}], tls_security_level='encrypt',
+                   tls_cert_match=['relay.example.test'])[1] == []
+
+
+@pytest.mark.parametrize('value, normalized, problems', [
+    ('ops@example.com', 'ops@example.com', []),
+    ('', None, []),
+    ('ops', None, ['smtp_relay_admin_address must be an address (local@domain), not "ops": for example '
+                   'postmaster@example.com, or leave it empty.']),
+])
+def test_the_admin_address(checked, value, normalized, problems):
+    settings, found = checked(admin_address=value)
+    assert (settings['admin_address'], found) == (normalized, problems)

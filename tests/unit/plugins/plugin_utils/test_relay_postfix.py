@@ -529,3 +529,16 @@ def test_the_ca_file_is_checked_only_on_a_host_that_relays():
     assert plan(settings(os_family='RedHat'), host(), users(), False)['ca_file'] == '/etc/pki/tls/certs/ca-bundle.crt'
     assert plan(settings(tls_ca_file='/etc/own.pem'), host(), users(), False)['ca_file'] == '/etc/own.pem'
     assert plan(settings(state='disabled'), host(), users(), False)['ca_file'] is None
+
+
+# --- a host that leaves another MTA for Postfix ---
+
+def test_nullmailer_s_credentials_are_removed_when_postfix_relays():
+    the_users = users()
+    first = plan(settings(), host(), the_users, False)
+    facts = converged(first, the_users, settings=first['settings'], running=True)
+    assert (first['retired'], plan(settings(), facts, the_users, False)['steps_needed']) == ([], False)
+    facts['files']['etc/nullmailer/remotes'] = written('x', '0600', 'mail', 'mail')
+    again = plan(settings(), facts, the_users, False)
+    assert again['retired'] == ['/etc/nullmailer/remotes']
+    assert (again['steps_needed'], again['changes']) == (True, False)
