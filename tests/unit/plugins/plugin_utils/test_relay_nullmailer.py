@@ -104,23 +104,21 @@ def test_a_converged_host_has_no_step():
     assert (planned['files'], planned['credentials']['write'], planned['retired'], planned['packages']) == ([], False, [], [])
 
 
-@pytest.mark.parametrize('change', [
+OLD_LINE = {'old.example smtp': {'user': None, 'current': False}}
+
+
+@pytest.mark.parametrize('options', [
     {'remotes': {RELAY_LINE: {'user': 'smtp10000001', 'current': False}}},  # not the record's password
     {'remotes': {RELAY_LINE: {'user': 'smtp99', 'current': True}}},  # another user
-    {'remotes': {RELAY_LINE: {'user': 'smtp10000001', 'current': True}, 'old.example smtp': {'user': None,
-                                                                                              'current': False}}},
-    {'remote_lines': 2},  # the same line twice
-    {'files': {'etc/nullmailer/remotes': written('x', '0644', 'mail', 'mail')}},  # readable by all
-    {'files': {'etc/nullmailer/remotes': written('x', '0600', 'root', 'root')}},  # not the mail user's
+    {'remotes': dict(OLD_LINE, **{RELAY_LINE: {'user': 'smtp10000001', 'current': True}})},  # a line more
+    {'remotes': {RELAY_LINE: {'user': 'smtp10000001', 'current': True}}, 'remote_lines': 2},  # the same line twice
+    {'remotes': {RELAY_LINE: {'user': 'smtp10000001', 'current': True}},
+     'files': {'etc/nullmailer/remotes': written('x', '0644', 'mail', 'mail')}},  # readable by all
+    {'remotes': {RELAY_LINE: {'user': 'smtp10000001', 'current': True}},
+     'files': {'etc/nullmailer/remotes': written('x', '0600', 'root', 'root')}},  # not the mail user's
 ])
-def test_remotes_is_written_when_it_differs(change):
-    facts = converged()
-    if 'remotes' in change:
-        facts['nullmailer']['remotes'] = change['remotes']
-        facts['nullmailer']['remote_lines'] = len(change['remotes'])
-    facts['nullmailer']['remote_lines'] = change.get('remote_lines', facts['nullmailer']['remote_lines'])
-    facts['files'].update(change.get('files', {}))
-    planned = plan(settings(), facts, USERS)
+def test_remotes_is_written_when_it_differs(options):
+    planned = plan(settings(), host(**options), USERS)
     assert planned['credentials']['write'] is True and planned['steps_needed'] is True
 
 
