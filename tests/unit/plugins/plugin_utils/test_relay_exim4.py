@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, SendClean MTA collection maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The exim4 plan of one host: the macros and the transport close exim's bounce traps, passwd.client is keyed as
+exim looks it up, the host's local delivery stays, and a converged host has no step."""
+
+import pytest
+
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import macro_lines, update_conf_keys
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import plan as make_plan
+
+MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
+PASSWD_CLIENT_AS_WRITTEN = {'exists': True, 'checksum': 'x', 'mode': '0640', 'owner': 'root', 'group': 'Debian-exim'}
+USERS = {'default': {'name': 'smtp10000001', 'state': 'present', 'password_changed': False, 'changes': []}}
+RELAY = 'us1-mta1.sendclean.net'
+
+
+def settings(**overrides):
+    """The role's settings as _relay_input.check gives them for the defaults on an exim4 host of Debian."""
+    values = {
+        'os_family': 'Debian', 'state': 'present', 'mta': 'exim4', 'mta_replaces': [], 'senders': [],
+        'host': RELAY, 'port': 587, 'tls_security_level': 'secure', 'tls_ca_file': None, 'tls_cert_match': None,
+        'sender_address': None, 'mailname': None, 'myhostname': None, 'admin_address': None,
+        'manage_packages': True, 'manage_service': True, 'config_root': '/', 'config_owner': 'root',
+        'config_group': 'root'}
+    values.update(overrides)
+    return values
+
+
+def host(split=False, configtype='local', smarthost='', macros=None, transport_current=False, canonical=None,
+         passwd_client=None, installed=True, running=True, enabled=True, files=None, foreign_options=()):
+    """relay_facts of a Debian host with exim4 (unless not ``installed``), as its package leaves it by default."""
+    every_file = {'etc/exim4/passwd.client': PASSWD_CLIENT_AS_WRITTEN}
+    every_file.update(files or {})
+    return {'files': every_file, 'mtas': ['exim4'] if installed else [],
+            'packages': {'ca-certificates': True},
+            'exim4': {'split': split, 'update_conf': {'dc_eximconfig_configtype': configtype, 'dc_smarthost': smarthost},
+                      'macros': macros, 'transport_current': transport_current, 'foreign_options': list(foreign_options),
+                      'relay_canonical_name': canonical or RELAY, 'passwd_client': passwd_client or {},
+                      'running': running, 'enabled': enabled}}
+
+
+def converged(**options):
+    """A host the role configured: smarthost, the macros, the transport, and the relay's credentials."""
+    values = dict(configtype='smarthost', smarthost=RELAY + '::587', macros=macro_lines(settings()),
+                  transport_current=True, passwd_client={RELAY: {'user': 'smtp10000001', 'current': True}})
+    values.update(options)
+    return host(**values)
+
+
+def plan(the_settings=None, facts=None, users=None, check_mode=False):
+    return make_plan(the_settings or settings(), facts or host(), users or USERS, check_mode)
+
+
+# --- the traps of exim's defaults ---
+
+def test_tls_is_required_so_an_unverified_relay_defers_the_mail():
+    """Without REQUIRE_TLS exim delivers in clear, without AUTH, and the relay's 530 bounces the mail."""
+    assert macro_lines(settings())[0] == 'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *'
+    assert plan()['macros']['lines'][0] == 'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *'
+
+
+def test_the_role_s_ca_file_replaces_the_system_store_only_when_set():
+    assert not any('VERIFY_CERTIFICATES' in line for line in macro_lines(settings()))
+    assert 'REMOTE_SMTP_SMARTHOST_TLS_VERIFY_CERTIFICATES = /etc/ssl/private-ca.pem' in macro_lines(
+        settings(tls_ca_file='/etc/ssl/private-ca.pem'))
+
+
+def test_port_465_speaks_tls_from_the_start():
+    assert 'REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps' in macro_lines(settings(port=465))
+    assert not any('PROTOCOL' in line for line in macro_lines(settings()))
+
+
+@pytest.mark.parametrize('split, path, source', [
+    (False, '/etc/exim4/exim4.conf.template', '/etc/exim4/exim4.conf.template'),
+    (True, '/etc/exim4/conf.d/transport/30_exim4-config_remote_smtp_smarthost.rul',
+     '/etc/exim4/conf.d/transport/30_exim4-config_remote_smtp_smarthost'),
+])
+def test_the_transport_gets_the_options_in_either_configuration(split, path, source):
+    """hosts_require_auth (a refused login defers instead of bouncing) has no Debian macro: the transport's text."""
+    planned = plan(facts=host(split=split))
+    assert (planned['transport']['write'], planned['transport']['path'], planned['transport']['source']) == (True, path, source)
+    assert planned['macros']['path'] == ('/etc/exim4/conf.d/main/000_localmacros' if split else '/etc/exim4/exim4.conf.localmacros')
+    assert planned['update_needed'] is True
+
+
+def test_a_transport_option_the_host_sets_itself_is_a_problem():
+    problems = plan(facts=host(foreign_options=['hosts_require_auth']))['problems']
+    assert len(problems) == 1 and 'already sets hosts_require_auth' in problems[0]
+
+
+def test_passwd_client_is_keyed_by_the_name_exim_looks_up():
+    """exim looks the line up by the relay's canonical name, while it checks the certificate with the configured one."""
+    assert plan()['credentials']['entries'] == {RELAY: 'default'}
+    cnamed = plan(facts=host(canonical='mta-a.sendclean.net'))['credentials']
+    assert cnamed['entries'] == {RELAY: 'default', 'mta-a.sendclean.net': 'default'}
+    assert (cnamed['owner'], cnamed['group'], cnamed['mode']) == ('root', 'Debian-exim', '0640')
+
+
+def test_a_moved_canonical_name_rewrites_passwd_client():
+    moved = converged(canonical='mta-b.sendclean.net', passwd_client={
+        RELAY: {'user': 'smtp10000001', 'current': True}, 'mta-a.sendclean.net': {'user': 'smtp10000001', 'current': True}})
+    assert plan(facts=moved)['credentials']['write'] is True
+
+
+# --- the host's own choices stay ---
+
+@pytest.mark.parametrize('configtype, expected', [
+    ('local', 'smarthost'), ('internet', 'smarthost'), ('smarthost', 'smarthost'), ('satellite', 'satellite'),
+    ('none', 'smarthost'),
+])
+def test_local_delivery_stays_as_the_host_had_it(configtype, expected):
+    keys = dict((item['key'], item['value']) for item in update_conf_keys(settings(), {'dc_eximconfig_configtype': configtype}))
+    assert keys.get('dc_eximconfig_configtype', configtype) == expected
+    assert keys['dc_smarthost'] == RELAY + '::587'
+
+
+# --- converged, check mode, decommission, switching ---
+
+@pytest.mark.parametrize('split', [False, True])
+def test_a_converged_host_has_no_step(split):
+    planned = plan(facts=converged(split=split))
+    assert (planned['steps_needed'], planned['changes'], planned['update_needed'], planned['update_conf']['keys'],
+            planned['macros']['write'], planned['transport']['write'], planned['credentials']['write']) == (
+        False, False, False, [], False, False, False)
+
+
+def test_a_rotation_writes_passwd_client_only():
+    rotated = dict(USERS, default=dict(USERS['default'], password_changed=True))
+    planned = plan(facts=converged(), users=rotated)
+    assert (planned['credentials']['write'], planned['update_needed'], planned['flush_applies']) == (True, False, True)
+
+
+def test_check_mode_rebuilds_nothing():
+    planned = plan(check_mode=True)
+    assert planned['changes'] is True and planned['update_needed'] is False and planned['flush_applies'] is False
+
+
+def test_a_decommissioned_host_keeps_the_transport_and_loses_its_credentials():
+    """Without credentials and with hosts_require_auth, exim defers at AUTH: the mail stays queued."""
+    planned = plan(settings(state='disabled'), converged())
+    assert planned['credentials']['state'] == 'absent' and planned['credentials']['write'] is True
+    assert planned['transport']['write'] is False and planned['macros']['lines'] == []
+    assert planned['packages'] == [] and planned['update_conf']['keys'] == []
+
+
+def test_a_host_leaving_postfix_or_nullmailer_loses_their_credentials_files():
+    files = {'etc/postfix/sasl_passwd': PASSWD_CLIENT_AS_WRITTEN, 'etc/nullmailer/remotes': PASSWD_CLIENT_AS_WRITTEN}
+    planned = plan(settings(mta_replaces=['postfix']), host(files=files, installed=False))
+    assert planned['retired'] == ['/etc/postfix/sasl_passwd', '/etc/nullmailer/remotes']
+    assert planned['packages'] == ['exim4-daemon-light'] and planned['replaces'] == ['postfix']
