@@ -31,3 +31,7 @@ UPDATE_EXIM4_CONF = '/usr/sbin/update-exim4.conf'
 EXIM = '/usr/sbin/exim4'
 # exim4-config only recommends ca-certificates, and exim verifies the relay against the system bundle.
 PACKAGES = ('exim4-daemon-light', 'ca-certificates')
+# The marker of the role's block in the local macros file (ansible.builtin.blockinfile's marker, {mark} BEGIN/END).
+MACROS_MARKER = '# {mark} sendclean.mta.smtp_relay'
+# Where the init script's exim4 daemon keeps its pid.
+PID_FILES = ('/run/exim4/exim.pid',)
