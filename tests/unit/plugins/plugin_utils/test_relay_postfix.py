@@ -391,10 +391,36 @@ def test_a_converged_host_has_nothing_to_write(the_settings, senders):
     the_users = users(*senders)
     first = plan(the_settings, host(files={MAIN_CF: written('x', '0644')}), the_users, False)
     facts = converged(first, the_users, settings=first['settings'], running=True)
+    if the_settings['main_cf'] == 'keys':  # the host's own main.cf, which the role edits in place
+        facts['files'][MAIN_CF] = written('x', '0644')
     again = plan(the_settings, facts, the_users, False)
     found = (again['main_cf']['write'], again['main_cf_keys'], again['mailname']['write'], again['credentials']['write'],
-             again['changes'], again['checks_needed'], again['restart_needed'])
-    assert found == (False, [], False, False, False, False, False)
+             again['changes'], again['checks_needed'], again['restart_needed'], again['steps_needed'])
+    assert found == (False, [], False, False, False, False, False, False)
+
+
+@pytest.mark.parametrize('cause', ['a package is missing', 'Postfix is stopped', 'Postfix does not start at boot',
+                                   'an earlier change was never checked', 'a file differs', 'a host problem'])
+def test_any_step_after_the_plan_makes_the_host_take_them(cause):
+    """steps_needed is what tasks/main.yml includes tasks/postfix.yml on: each cause alone must set it."""
+    first = plan(settings(), host(), users(), False)
+    facts = converged(first, users(), settings=first['settings'], running=True)
+    assert plan(settings(), facts, users(), False)['steps_needed'] is False
+    the_settings = settings(main_cf='keys') if cause == 'a host problem' else settings()
+    if cause == 'a package is missing':
+        facts['packages']['libsasl2-modules'] = False
+    elif cause == 'Postfix is stopped':
+        facts['postfix']['running'] = False
+    elif cause == 'Postfix does not start at boot':
+        facts['postfix']['enabled'] = False
+    elif cause == 'an earlier change was never checked':
+        facts['files'][UNCHECKED] = written('mark', '0644')
+    elif cause == 'a file differs':
+        facts['files'][MAIN_CF] = written('# edited\n', '0644')
+    else:
+        facts['files'][MAIN_CF] = MISSING  # keys mode needs a main.cf
+    again = plan(the_settings, facts, users(), False)
+    assert again['steps_needed'] is True, again
 
 
 @pytest.mark.parametrize('change', ['mode', 'owner', 'content', 'missing'])
