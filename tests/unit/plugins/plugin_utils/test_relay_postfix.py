@@ -339,6 +339,22 @@ def test_an_unknown_map_type_is_a_problem_of_the_host():
         'or sdbm, or install Postfix so that postconf can tell its default.']
 
 
+@pytest.mark.parametrize('overrides, problems', [
+    ([{'service': 'smtp/unix', 'name': 'smtp_sasl_auth_soft_bounce', 'value': 'no'}],
+     ['/etc/postfix/master.cf sets smtp_sasl_auth_soft_bounce = no with -o for its smtp/unix service, which wins over '
+      'main.cf, where the role sets smtp_sasl_auth_soft_bounce = yes for the mail it relays: remove that -o.']),
+    ([{'service': 'relay/unix', 'name': 'smtp_tls_security_level', 'value': 'none'}],
+     ['/etc/postfix/master.cf sets smtp_tls_security_level = none with -o for its relay/unix service, which wins over '
+      'main.cf, where the role sets smtp_tls_security_level = secure for the mail it relays: remove that -o.']),
+    # The role's own value, and a setting the role leaves alone, change nothing the role relies on.
+    ([{'service': 'smtp/unix', 'name': 'smtp_tls_security_level', 'value': 'secure'},
+      {'service': 'smtp/unix', 'name': 'smtp_helo_timeout', 'value': '5'}], []),
+])
+def test_a_master_cf_override_of_the_role_s_client_settings_is_a_problem_of_the_host(overrides, problems):
+    assert plan(settings(), host(client_overrides=overrides), users(), False)['problems'] == problems
+    assert plan(settings(state='disabled'), host(client_overrides=overrides), users(), False)['problems'] == []
+
+
 def test_a_decommissioned_host_has_no_host_problem():
     planned = plan(settings(state='disabled', main_cf='keys'), host(installed=False, version=None,
                                                                     default_database_type=None), users(), False)
