@@ -24,6 +24,10 @@ from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_l
 # (Ubuntu has ID_LIKE=debian; Rocky and Alma ID_LIKE="rhel centos fedora"; Amazon Linux ID_LIKE=fedora).
 OS_FAMILY_OF_ID = {'debian': 'Debian', 'rhel': 'RedHat', 'centos': 'RedHat', 'fedora': 'RedHat'}
 
+# The SMTP client's parameters (smtp_*): a master.cf -o that sets one of the role's differently overrides main.cf for
+# the mail the role relays (smtp_sasl_auth_soft_bounce = no would bounce mail on a refused login).
+CLIENT_PREFIX = 'smtp_'
+
 # A line of postconf's output: "name = value", or "name =" for an empty value.
 POSTCONF_LINE = re.compile(r'^(\S+) =\s?(.*)$')
 
@@ -46,15 +50,66 @@ def file_state(module, path):
             'group': _name(grp.getgrgid, status.st_gid)}
 
 
+def master_overrides(path, prefix):
+    """The ``-o name=value`` settings of master.cf (``path``) whose name starts with ``prefix``, on the services that
+    run Postfix's SMTP client (command ``smtp``), as [{service, name, value}] (service as ``name/type``); [] without
+    the file. master(5): a line starting with blanks continues the one before; a line whose first non-blank is ``#``
+    is a comment; ``-o { name = value }`` (Postfix 3.0) may hold blanks."""
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except (IOError, OSError):
+        return []
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith('#'):
+            continue
+        if line[0].isspace() and entries:
+            entries[-1] += ' ' + line.strip()
+        else:
+            entries.append(line.strip())
+    overrides = []
+    for entry in entries:
+        fields = entry.split()
+        if len(fields) < 8 or fields[7] != 'smtp':
+            continue
+        arguments, index = fields[8:], 0
+        while index < len(arguments):
+            setting, index = _option_setting(arguments, index)
+            if setting and setting[0].startswith(prefix):
+                overrides.append({'service': '%s/%s' % (fields[0], fields[1]), 'name': setting[0], 'value': setting[1]})
+    return overrides
+
+
+def _option_setting(arguments, index):
+    """(the (name, value) of the ``-o`` option at ``arguments[index]``, or None for another argument; the index
+    after it)."""
+    argument = arguments[index]
+    if argument == '-o' and index + 1 < len(arguments):
+        index += 1
+        if arguments[index] == '{':  # -o { name = value }
+            end = arguments.index('}', index) if '}' in arguments[index:] else len(arguments)
+            text, index = ' '.join(arguments[index + 1:end]), end + 1
+        else:
+            text, index = arguments[index], index + 1
+    elif argument.startswith('-o') and len(argument) > 2:
+        text, index = argument[2:], index + 1
+    else:
+        return None, index + 1
+    name, equals, value = text.partition('=')
+    return ((name.strip(), value.strip()) if equals else None), index
+
+
 def postfix_state(module, postconf, config_dir, status, keys=()):
     """Postfix's version and default map type (``postconf -d``); when ``config_dir`` has a main.cf, its
     ``inet_interfaces`` and ``settings``: the value of each of ``keys`` (main.cf's, else Postfix's default) and of
-    every parameter main.cf sets (``postconf -n``), and ``explicit``: which of ``keys`` main.cf sets itself; with
-    ``status``, whether Postfix runs (``postfix status``) and
-    starts at boot. ``installed`` is False without postconf.
+    every parameter main.cf sets (``postconf -n``), and ``explicit``: which of ``keys`` main.cf sets itself;
+    ``client_overrides``: the SMTP client settings master.cf's -o options set (master_overrides); with ``status``,
+    whether Postfix runs (``postfix status``) and starts at boot. ``installed`` is False without postconf.
     """
     state = {'installed': os.path.exists(postconf), 'version': None, 'default_database_type': None,
-             'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None, 'explicit': None}
+             'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None, 'explicit': None,
+             'client_overrides': master_overrides(os.path.join(config_dir, 'master.cf'), CLIENT_PREFIX) if config_dir else []}
     if not state['installed']:
         return state
     # One run for the version and the defaults: a key this Postfix does not know is left out, with a warning.

@@ -13,6 +13,7 @@ those under /, whatever the root.
 
 CONFIG_DIR = 'etc/postfix'
 MAIN_CF = CONFIG_DIR + '/main.cf'
+MASTER_CF = CONFIG_DIR + '/master.cf'
 SASL_PASSWD = CONFIG_DIR + '/sasl_passwd'
 # Present from the moment the role changes the configuration until Postfix's checks pass, so that a run that failed
 # a check leaves it and the next run checks again.

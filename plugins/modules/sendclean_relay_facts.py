@@ -151,6 +151,13 @@ relay_facts:
           type: list
           elements: str
           sample: [relayhost, smtp_sasl_auth_soft_bounce]
+        client_overrides:
+          description: The SMTP client settings (C(smtp_*)) that C(master.cf) sets with C(-o) on a service running
+            Postfix's SMTP client (command C(smtp)), which win over C(main.cf) for that service's mail; empty
+            without them or without C(master.cf).
+          type: list
+          elements: dict
+          sample: [{service: smtp/unix, name: smtp_sasl_auth_soft_bounce, value: "no"}]
     mtas:
       description:
         - The MTAs the host has - V(postfix), V(exim4), V(nullmailer) - by the program each package installs

@@ -89,9 +89,10 @@ postfix_plan:
       returned: always
     problems:
       description:
-        - What keeps the host from taking the configuration - an unknown map type, or
-          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf) (neither
-          on a decommissioned host). Wrong input, such as an entry of
+        - What keeps the host from taking the configuration - an unknown map type,
+          O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf), or a
+          C(-o) in C(master.cf) that sets an SMTP client setting of the role otherwise for a service running the
+          SMTP client (it would win over C(main.cf); none of these on a decommissioned host). Wrong input, such as an entry of
           O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf_settings) that sets C(smtp_sasl_auth_soft_bounce)
           to anything but V(yes), is refused earlier, by the role's input check. The task does not fail with
           them - before Postfix is installed some are expected; the role fails with those left after the install.

@@ -331,7 +331,8 @@ def check(raw, os_family, installed_mtas=()):
     that has the MTAs ``installed_mtas`` (the facts' ``mtas``).
 
     Returns ``(settings, problems)``: settings by name (without PREFIX), plus ``os_family`` and ``mta_replaces`` (the
-    installed MTAs the chosen one replaces), ``mta`` being the chosen MTA; problems a list of messages (empty: the
+    installed MTAs that installing the chosen one replaces: none when the role installs nothing on the host), ``mta``
+    being the chosen MTA; problems a list of messages (empty: the
     input is fine). A wrong value is None in settings.
     """
     problems = Problems()
@@ -413,6 +414,8 @@ def check(raw, os_family, installed_mtas=()):
                             % (variable(name), name.split('_')[1]))
 
     settings['mta'], settings['mta_replaces'] = _mta(problems, raw.get('mta'), list(installed_mtas))
+    if not settings['manage_packages'] or settings['config_root'] != '/':
+        settings['mta_replaces'] = []  # the role installs nothing that would remove the host's MTA
     if settings['mta'] in BACKEND_RULES:
         BACKEND_RULES[settings['mta']](problems, settings, 'smtp_relay_mta=%s' % raw.get('mta'))
     return settings, list(problems)

@@ -99,7 +99,7 @@ def plan(settings, host, users, check_mode):
     if trigger == 'other':
         problems.append('%s is not a FIFO, so nullmailer-send cannot be woken for new mail: remove it, and the role '
                         'makes the FIFO.' % under(root, layout.TRIGGER))
-    if present and not installed and not settings['manage_packages']:
+    if present and on_host and not installed and not settings['manage_packages']:
         problems.append('nullmailer is not installed and smtp_relay_manage_packages is false: install nullmailer and '
                         'ca-certificates, or let the role install them.')
     manage_service = bool(settings['manage_service']) and on_host

@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
-    CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
+    CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, MASTER_CF, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
     RECORD, SASL_PASSWD, SOFT_BOUNCE_KEY, UNCHECKED, map_files, under,
 )
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
@@ -162,9 +162,16 @@ def credentials_plan(settings, host, users, map_type, files, root):
     return plan
 
 
-def host_problems(settings, postfix, files, map_type, root):
-    """What keeps the host from taking the configuration, checked before any of its files is written."""
+def host_problems(settings, postfix, files, map_type, root, relay):
+    """What keeps the host from taking the configuration, checked before any of its files is written. ``relay``: the
+    settings the role gives the SMTP client (relay_settings)."""
     problems = []
+    for override in postfix.get('client_overrides') or []:
+        if override['name'] in relay and override['value'] != relay[override['name']]:
+            problems.append('%s sets %s = %s with -o for its %s service, which wins over main.cf, where the role sets '
+                            '%s = %s for the mail it relays: remove that -o.'
+                            % (under(root, MASTER_CF), override['name'], override['value'], override['service'],
+                               override['name'], relay[override['name']]))
     if map_type not in MAP_TYPES:
         problems.append('The map type of the credentials is %s: set smtp_relay_map_type to %s or %s, or install '
                         'Postfix so that postconf can tell its default.'
@@ -229,7 +236,7 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
     installed_packages = host.get('packages') or {}
     packages = [package for package in OS_FAMILIES[settings['os_family']]['packages']
                 if not installed_packages.get(package)] if settings['manage_packages'] and present else []
-    problems = host_problems(settings, postfix, files, map_type, root) if present else []
+    problems = host_problems(settings, postfix, files, map_type, root, relay) if present else []
     start_needed = bool(settings['manage_service'] and installed and not (postfix.get('running') and postfix.get('enabled')))
     checks_needed = checks_apply and (changes or files.get(UNCHECKED, MISSING_FILE)['exists']
                                       or (settings['manage_service'] and not postfix.get('running')))

@@ -23,7 +23,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sendclean.mta.plugins.module_utils import _host_state
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import (
-    file_state, os_family, package_state, postfix_state, service_enabled, service_running,
+    file_state, master_overrides, os_family, package_state, postfix_state, service_enabled, service_running,
 )
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_facts
 
@@ -132,13 +132,13 @@ def postfix(tmp_path):
 def test_postfix_state_without_postconf(module, tmp_path):
     assert postfix_state(module, str(tmp_path / 'no' / 'postconf'), str(tmp_path), True) == dict(
         NOT_RUN, installed=False, version=None, default_database_type=None, inet_interfaces=None, settings=None,
-        explicit=None)
+        explicit=None, client_overrides=[])
 
 
 def test_postfix_state_gives_version_and_map_type_without_a_main_cf_or_status(module, postfix):
     assert postfix_state(module, postfix['install'](), postfix['config_dir'], False, ['relayhost']) == dict(
         NOT_RUN, installed=True, version='3.7.11', default_database_type='hash', inet_interfaces=None, settings=None,
-        explicit=None)
+        explicit=None, client_overrides=[])
 
 
 def test_postfix_state_gives_the_settings_of_main_cf_else_the_defaults(module, postfix):
@@ -182,7 +182,7 @@ def test_the_module_reports_postfix(capsys, tmp_path, postfix):
         'running': True, 'enabled': service_enabled(module_for_test(), 'postfix'),
         # main.cf's relay keys, else Postfix's defaults (of those the stand-in knows)
         'settings': {'inet_interfaces': 'loopback-only', 'relayhost': '', 'soft_bounce': 'no'},
-        'explicit': ['inet_interfaces']}
+        'explicit': ['inet_interfaces'], 'client_overrides': []}
     missing = run_module(capsys, tmp_path, postconf=str(tmp_path / 'no-postconf'))
     assert missing['relay_facts']['postfix']['installed'] is False
 
@@ -193,6 +193,55 @@ def test_a_failing_postconf_fails_the_module_naming_the_command(capsys, tmp_path
     assert result['failed']
     assert '%s -d mail_version default_database_type inet_interfaces' % postconf in result['msg']
     assert 'rc 1' in result['msg'] and 'postconf: fatal: broken' in result['msg']
+
+
+# --- master.cf's -o settings of the SMTP client ---
+
+# Debian 12's master.cf, the lines that matter: services, comments, continuation lines.
+DEBIAN_MASTER_CF = '''\
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+smtp      inet  n       -       y       -       -       smtpd
+#submission inet n       -       y       -       -       smtpd
+#  -o smtpd_tls_security_level=encrypt
+pickup    unix  n       -       y       60      1       pickup
+smtp      unix  -       -       y       -       -       smtp
+relay     unix  -       -       y       -       -       smtp
+        -o syslog_name=postfix/$service_name
+#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5
+bsmtp     unix  -       n       n       -       -       pipe
+  flags=Fq. user=bsmtp argv=/usr/lib/bsmtp/bsmtp -t$nexthop -f$sender $recipient
+'''
+
+
+def test_master_cf_as_debian_ships_it_overrides_no_client_setting(tmp_path):
+    write(tmp_path / 'master.cf', DEBIAN_MASTER_CF)
+    assert master_overrides(str(tmp_path / 'master.cf'), 'smtp_') == []
+    assert master_overrides(str(tmp_path / 'missing.cf'), 'smtp_') == []
+
+
+@pytest.mark.parametrize('lines, found', [
+    ('smtp      unix  -       -       y       -       -       smtp\n  -o smtp_sasl_auth_soft_bounce=no\n',
+     [('smtp/unix', 'smtp_sasl_auth_soft_bounce', 'no')]),
+    ('relay unix - - y - - smtp -o smtp_tls_security_level=none -o syslog_name=x\n',
+     [('relay/unix', 'smtp_tls_security_level', 'none')]),
+    ('relay unix - - y - - smtp\n  -o { smtp_tls_CAfile = /etc/ssl/my ca.pem }\n  -o smtp_tls_wrappermode=yes\n',
+     [('relay/unix', 'smtp_tls_CAfile', '/etc/ssl/my ca.pem'), ('relay/unix', 'smtp_tls_wrappermode', 'yes')]),
+    ('out unix - - y - - smtp -osmtp_sasl_auth_enable=no\n', [('out/unix', 'smtp_sasl_auth_enable', 'no')]),
+    # Not the SMTP client, a comment, not an smtp_ setting:
+    ('submission inet n - y - - smtpd\n  -o smtp_sasl_auth_soft_bounce=no\n', []),
+    ('smtp unix - - y - - smtp\n#  -o smtp_sasl_auth_soft_bounce=no\n', []),
+    ('smtp unix - - y - - smtp -o soft_bounce=no\n', []),
+])
+def test_master_overrides_of_the_smtp_client(tmp_path, lines, found):
+    write(tmp_path / 'master.cf', DEBIAN_MASTER_CF + lines)
+    assert [(item['service'], item['name'], item['value'])
+            for item in master_overrides(str(tmp_path / 'master.cf'), 'smtp_')] == found
+
+
+def test_postfix_state_reports_the_client_overrides_of_master_cf(module, postfix):
+    write(os.path.join(postfix['config_dir'], 'master.cf'), 'smtp unix - - y - - smtp -o smtp_sasl_auth_soft_bounce=no\n')
+    assert postfix_state(module, postfix['install'](), postfix['config_dir'], False)['client_overrides'] == [
+        {'service': 'smtp/unix', 'name': 'smtp_sasl_auth_soft_bounce', 'value': 'no'}]
 
 
 # --- whether Postfix starts at boot ---

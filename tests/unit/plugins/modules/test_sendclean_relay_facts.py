@@ -80,7 +80,7 @@ def test_a_host_without_anything(capsys, root):
     assert sorted(facts['packages']) == sorted(ALL_PACKAGES)
     assert facts['postfix'] == {'installed': False, 'version': None, 'default_database_type': None,
                                 'inet_interfaces': None, 'running': None, 'enabled': None, 'settings': None,
-                                'explicit': None}
+                                'explicit': None, 'client_overrides': []}
 
 
 def test_a_configured_host_with_no_password_in_the_output(capsys, root):
@@ -118,7 +118,7 @@ def test_a_configured_host_with_no_password_in_the_output(capsys, root):
         'installed': True, 'version': '3.10.1', 'default_database_type': 'lmdb', 'inet_interfaces': 'loopback-only',
         'running': None, 'enabled': None,
         'settings': {'relayhost': RELAY, 'inet_interfaces': 'loopback-only', 'soft_bounce': 'no'},
-        'explicit': ['relayhost', 'inet_interfaces']}
+        'explicit': ['relayhost', 'inet_interfaces'], 'client_overrides': []}
     assert not any(password in output for password in PASSWORDS)
 
 

@@ -374,6 +374,12 @@ def test_the_mta_is_the_host_s_unless_named(checked, value, installed, mta, repl
     assert (settings['mta'], settings['mta_replaces']) == (mta, replaces)
 
 
+@pytest.mark.parametrize('values', [{'manage_packages': False}, {'config_root': '/srv/image'}])
+def test_nothing_is_replaced_when_the_role_installs_nothing_on_the_host(checked, values):
+    settings, problems = checked(installed_mtas=['postfix'], mta='nullmailer', **values)
+    assert (problems, settings['mta'], settings['mta_replaces']) == ([], 'nullmailer', [])
+
+
 def test_auto_never_guesses_among_several_mtas(checked):
     settings, problems = checked(installed_mtas=['postfix', 'nullmailer'])
     assert problems == ['smtp_relay_mta is auto, but this host has several MTAs (postfix, nullmailer): set smtp_relay_mta '

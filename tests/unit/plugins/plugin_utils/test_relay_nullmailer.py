@@ -181,6 +181,11 @@ def test_a_host_without_nullmailer_that_the_role_may_not_install_is_a_problem():
                                    'nullmailer and ca-certificates, or let the role install them.']
 
 
+def test_a_scratch_root_needs_no_nullmailer_on_the_host():
+    planned = plan(settings(manage_packages=False, config_root='/srv/image'), host(installed=False), USERS)
+    assert planned['problems'] == []
+
+
 def test_a_scratch_root_makes_no_trigger():
     planned = plan(settings(config_root='/srv/image'), host(trigger='missing'), USERS)
     assert planned['trigger']['create'] is False

@@ -339,6 +339,22 @@ def test_an_unknown_map_type_is_a_problem_of_the_host():
         'or sdbm, or install Postfix so that postconf can tell its default.']
 
 
+@pytest.mark.parametrize('overrides, problems', [
+    ([{'service': 'smtp/unix', 'name': 'smtp_sasl_auth_soft_bounce', 'value': 'no'}],
+     ['/etc/postfix/master.cf sets smtp_sasl_auth_soft_bounce = no with -o for its smtp/unix service, which wins over '
+      'main.cf, where the role sets smtp_sasl_auth_soft_bounce = yes for the mail it relays: remove that -o.']),
+    ([{'service': 'relay/unix', 'name': 'smtp_tls_security_level', 'value': 'none'}],
+     ['/etc/postfix/master.cf sets smtp_tls_security_level = none with -o for its relay/unix service, which wins over '
+      'main.cf, where the role sets smtp_tls_security_level = secure for the mail it relays: remove that -o.']),
+    # The role's own value, and a setting the role leaves alone, change nothing the role relies on.
+    ([{'service': 'smtp/unix', 'name': 'smtp_tls_security_level', 'value': 'secure'},
+      {'service': 'smtp/unix', 'name': 'smtp_helo_timeout', 'value': '5'}], []),
+])
+def test_a_master_cf_override_of_the_role_s_client_settings_is_a_problem_of_the_host(overrides, problems):
+    assert plan(settings(), host(client_overrides=overrides), users(), False)['problems'] == problems
+    assert plan(settings(state='disabled'), host(client_overrides=overrides), users(), False)['problems'] == []
+
+
 def test_a_decommissioned_host_has_no_host_problem():
     planned = plan(settings(state='disabled', main_cf='keys'), host(installed=False, version=None,
                                                                     default_database_type=None), users(), False)
@@ -391,10 +407,36 @@ def test_a_converged_host_has_nothing_to_write(the_settings, senders):
     the_users = users(*senders)
     first = plan(the_settings, host(files={MAIN_CF: written('x', '0644')}), the_users, False)
     facts = converged(first, the_users, settings=first['settings'], running=True)
+    if the_settings['main_cf'] == 'keys':  # the host's own main.cf, which the role edits in place
+        facts['files'][MAIN_CF] = written('x', '0644')
     again = plan(the_settings, facts, the_users, False)
     found = (again['main_cf']['write'], again['main_cf_keys'], again['mailname']['write'], again['credentials']['write'],
-             again['changes'], again['checks_needed'], again['restart_needed'])
-    assert found == (False, [], False, False, False, False, False)
+             again['changes'], again['checks_needed'], again['restart_needed'], again['steps_needed'])
+    assert found == (False, [], False, False, False, False, False, False)
+
+
+@pytest.mark.parametrize('cause', ['a package is missing', 'Postfix is stopped', 'Postfix does not start at boot',
+                                   'an earlier change was never checked', 'a file differs', 'a host problem'])
+def test_any_step_after_the_plan_makes_the_host_take_them(cause):
+    """steps_needed is what tasks/main.yml includes tasks/postfix.yml on: each cause alone must set it."""
+    first = plan(settings(), host(), users(), False)
+    facts = converged(first, users(), settings=first['settings'], running=True)
+    assert plan(settings(), facts, users(), False)['steps_needed'] is False
+    the_settings = settings(main_cf='keys') if cause == 'a host problem' else settings()
+    if cause == 'a package is missing':
+        facts['packages']['libsasl2-modules'] = False
+    elif cause == 'Postfix is stopped':
+        facts['postfix']['running'] = False
+    elif cause == 'Postfix does not start at boot':
+        facts['postfix']['enabled'] = False
+    elif cause == 'an earlier change was never checked':
+        facts['files'][UNCHECKED] = written('mark', '0644')
+    elif cause == 'a file differs':
+        facts['files'][MAIN_CF] = written('# edited\n', '0644')
+    else:
+        facts['files'][MAIN_CF] = MISSING  # keys mode needs a main.cf
+    again = plan(the_settings, facts, users(), False)
+    assert again['steps_needed'] is True, again
 
 
 @pytest.mark.parametrize('change', ['mode', 'owner', 'content', 'missing'])
