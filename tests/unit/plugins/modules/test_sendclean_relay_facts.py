@@ -8,12 +8,15 @@ password is anywhere in its output."""
 
 import json
 import os
+import shutil
 
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.sendclean.mta.plugins.module_utils import _exim4_state
+from ansible_collections.sendclean.mta.plugins.module_utils._exim4_transport import with_options
 from ansible_collections.sendclean.mta.plugins.module_utils._host_state import file_state
 from ansible_collections.sendclean.mta.plugins.module_utils._mtas import installed_mtas
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import ALL_PACKAGES, map_files
@@ -73,7 +76,8 @@ def test_a_host_without_anything(capsys, root):
     assert sorted(facts['files']) == sorted(['etc/postfix/main.cf', 'etc/postfix/sasl_passwd', 'etc/mailname',
                                              'etc/postfix/sendclean_relay.unchecked'] + map_files()
                                             + ['etc/nullmailer/remotes', 'etc/nullmailer/me',
-                                               'etc/nullmailer/defaultdomain', 'etc/nullmailer/adminaddr'])
+                                               'etc/nullmailer/defaultdomain', 'etc/nullmailer/adminaddr',
+                                               'etc/exim4/passwd.client'])
     assert not any(state['exists'] for state in facts['files'].values())
     assert (facts['credentials'], facts['os_family']) == ({}, None)
     # Every family's packages by default: the family may not be known before this read.
@@ -178,6 +182,7 @@ def test_the_module_reports_the_host_s_mtas(capsys, root, monkeypatch):
     assert result['relay_facts']['mtas'] == ['nullmailer']
     assert result['relay_facts']['nullmailer'] == {'installed': True, 'remotes': {}, 'remote_lines': 0,
                                                    'trigger': 'missing', 'running': None, 'enabled': None}
+    assert result['relay_facts']['exim4'] is None
 
 
 def test_nullmailer_s_remotes_with_no_password_in_the_output(capsys, root):
@@ -209,3 +214,81 @@ def test_the_trigger_fifo(capsys, root, make, state):
     make(str(root / 'var/spool/nullmailer/trigger'))
     result, dummy = run_module(capsys, root, postconf=str(root / 'no-postconf'))
     assert result['relay_facts']['nullmailer']['trigger'] == state
+
+
+# --- exim4, on a root of the files Debian 13's exim4-config ships ---
+
+EXIM4_FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'exim4-debian13')
+EXIM_RELAY = 'us1-mta1.sendclean.net'
+EXIM_CANONICAL = 'mta-a.sendclean.net'
+
+
+@pytest.fixture
+def exim4_root(root, monkeypatch):
+    """``root`` with Debian 13's exim4 files (the template, the split transport file, passwd.client as shipped), exim4
+    installed, and a resolver that gives the relay's name a canonical name of its own (a CNAME)."""
+    transport_dir = root / 'etc/exim4/conf.d/transport'
+    transport_dir.mkdir(parents=True)
+    (root / 'etc/exim4/conf.d/main').mkdir()
+    for name in ('exim4.conf.template', 'passwd.client'):
+        shutil.copy(os.path.join(EXIM4_FIXTURES, name), str(root / 'etc/exim4' / name))
+    shutil.copy(os.path.join(EXIM4_FIXTURES, '30_exim4-config_remote_smtp_smarthost'), str(transport_dir))
+    write(root / 'etc/exim4/update-exim4.conf.conf', "dc_eximconfig_configtype='local'\ndc_smarthost=''\n"
+          "dc_use_split_config='false'\n", 0o644)
+    os.chmod(str(root / 'etc/exim4/passwd.client'), 0o640)
+    monkeypatch.setattr(sendclean_relay_facts, 'installed_mtas', lambda: ['exim4'])
+
+    def getaddrinfo(name, *dummy):
+        if name != EXIM_RELAY:
+            raise _exim4_state.socket.gaierror('no such name')
+        return [(2, 1, 6, EXIM_CANONICAL, ('192.0.2.1', 0))]
+
+    monkeypatch.setattr(_exim4_state.socket, 'getaddrinfo', getaddrinfo)
+    return root
+
+
+def test_exim4_as_its_package_leaves_it(capsys, exim4_root):
+    result, dummy = run_module(capsys, exim4_root, postconf=str(exim4_root / 'no-postconf'), relay_host=EXIM_RELAY)
+    facts = result['relay_facts']
+    assert facts['mtas'] == ['exim4']
+    assert facts['exim4'] == {
+        'split': False, 'update_conf': {'dc_eximconfig_configtype': 'local', 'dc_smarthost': '',
+                                        'dc_use_split_config': 'false'},
+        'macros': None, 'transport_current': False, 'foreign_options': [], 'hand_config': False,
+        'generated_stale': True,  # nothing generated in this root
+        'relay_canonical_name': EXIM_CANONICAL, 'passwd_client': {}, 'running': None, 'enabled': None}
+    assert facts['files']['etc/exim4/passwd.client']['mode'] == '0640'
+
+
+def test_exim4_s_passwd_client_with_no_password_in_the_output(capsys, exim4_root):
+    """The password holds colons, as exim takes them (all after the login's colon); only user and currency come out."""
+    password = PASSWORDS[0] + ':with:colons'
+    write(exim4_root / 'etc/sendclean/smtp_relay.json', record(
+        {'default': {'name': 'smtp1', 'password': password, 'issued': 1700000000}}))
+    write(exim4_root / 'etc/exim4/passwd.client', '# the relay\n%s:smtp1:%s\n%s:smtp1:%s\nold.example.test:smtp9:%s\n'
+          % (EXIM_RELAY, password, EXIM_CANONICAL, password, PASSWORDS[3]), 0o640)
+    template = exim4_root / 'etc/exim4/exim4.conf.template'
+    template.write_text(with_options(template.read_text()))
+    result, output = run_module(capsys, exim4_root, postconf=str(exim4_root / 'no-postconf'), relay_host=EXIM_RELAY)
+    exim4 = result['relay_facts']['exim4']
+    assert exim4['passwd_client'] == {EXIM_RELAY: {'user': 'smtp1', 'current': True},
+                                      EXIM_CANONICAL: {'user': 'smtp1', 'current': True},
+                                      'old.example.test': {'user': 'smtp9', 'current': False}}
+    assert exim4['transport_current'] is True
+    assert not any(secret in output for secret in (password, PASSWORDS[0], PASSWORDS[3]))
+
+
+def test_without_a_relay_host_nothing_is_resolved(capsys, exim4_root):
+    result, dummy = run_module(capsys, exim4_root, postconf=str(exim4_root / 'no-postconf'))
+    assert result['relay_facts']['exim4']['relay_canonical_name'] is None
+
+
+def test_a_removed_exim4_s_passwd_client_is_watched_not_read(capsys, exim4_root, monkeypatch):
+    """Debian removes exim4 without purging when another MTA replaces it: the file stays for that MTA's plan to
+    retire; its lines are not read."""
+    monkeypatch.setattr(sendclean_relay_facts, 'installed_mtas', lambda: ['postfix'])
+    write(exim4_root / 'etc/exim4/passwd.client', '%s:smtp1:%s\n' % (EXIM_RELAY, PASSWORDS[0]), 0o640)
+    result, output = run_module(capsys, exim4_root, postconf=str(exim4_root / 'no-postconf'), relay_host=EXIM_RELAY)
+    assert result['relay_facts']['exim4'] is None
+    assert result['relay_facts']['files']['etc/exim4/passwd.client']['exists'] is True
+    assert PASSWORDS[0] not in output
