@@ -292,8 +292,31 @@ def _mta(problems, value, installed):
 # Postfix does all the role offers ---
 
 def _exim4_rules(problems, settings, mta_of):
-    problems.append('exim4 (%s) is not configured by the smtp_relay role yet: set smtp_relay_mta to postfix or '
-                    'nullmailer to have the role replace exim4 with it.' % mta_of)
+    """exim4 is configured through Debian's exim4-config (update-exim4.conf.conf, macros, the smarthost transport),
+    relays all mail as one user until per-sender credentials are proved end to end, always verifies the relay's
+    certificate against the name it connects to, and expands the CA file's path where the macro puts it."""
+    if settings['os_family'] != 'Debian':
+        problems.append('exim4 (%s) is supported on the Debian OS family only (its configuration is Debian\'s '
+                        'exim4-config), not %s: use smtp_relay_mta=postfix.' % (mta_of, settings['os_family']))
+    if settings['senders']:
+        problems.append('smtp_relay_senders is refused with exim4 (%s): the role relays all mail of an exim4 host as one '
+                        'user (exim hands an open, authenticated connection on to other senders\' mail). Use '
+                        'smtp_relay_mta=postfix, which relays each sender as its own user, or remove smtp_relay_senders.'
+                        % mta_of)
+    if settings['sender_address']:
+        problems.append('smtp_relay_sender_address is not supported with exim4 (%s): use smtp_relay_mta=postfix, or '
+                        'leave it empty.' % mta_of)
+    if settings['tls_security_level'] == 'encrypt':
+        problems.append('smtp_relay_tls_security_level encrypt is refused with exim4 (%s): the role has exim verify the '
+                        'relay\'s certificate, and send no password to a relay it cannot verify. Use secure or verify, '
+                        'or smtp_relay_mta=postfix.' % mta_of)
+    if settings['tls_cert_match']:
+        problems.append('smtp_relay_tls_cert_match is refused with exim4 (%s): exim checks the certificate against '
+                        'smtp_relay_host alone. Leave it empty, or use smtp_relay_mta=postfix.' % mta_of)
+    if settings['tls_ca_file'] and re.search(r'[$\\]', settings['tls_ca_file']):
+        problems.append('smtp_relay_tls_ca_file cannot be used with exim4 (%s): %s holds a "$" or a backslash, which '
+                        'exim would expand in tls_verify_certificates. Move the CA file to a path without them.'
+                        % (mta_of, shown(settings['tls_ca_file'])))
 
 
 def _nullmailer_rules(problems, settings, mta_of):

@@ -391,11 +391,41 @@ def test_a_wrong_mta_is_named(checked):
     assert checked(mta='sendmail')[1] == ['smtp_relay_mta must be auto, postfix, exim4 or nullmailer, not "sendmail".']
 
 
-@pytest.mark.parametrize('values, installed', [({}, ['exim4']), ({'mta': 'exim4'}, [])])
-def test_exim4_is_refused_with_the_choice_to_make(checked, values, installed):
-    problems = checked(installed_mtas=installed, **values)[1]
-    assert problems == ['exim4 (smtp_relay_mta=%s) is not configured by the smtp_relay role yet: set smtp_relay_mta to '
-                        'postfix or nullmailer to have the role replace exim4 with it.' % values.get('mta', 'auto')]
+@pytest.mark.parametrize('value, installed, replaces', [
+    ('auto', ['exim4'], []), ('exim4', [], []), ('exim4', ['postfix'], ['postfix']), ('exim4', ['exim4'], []),
+])
+def test_exim4_is_the_host_s_or_named(checked, value, installed, replaces):
+    settings, problems = checked(installed_mtas=installed, mta=value)
+    assert (problems, settings['mta'], settings['mta_replaces']) == ([], 'exim4', replaces)
+
+
+def test_senders_are_refused_for_exim4_naming_it_and_the_alternative(checked):
+    problems = checked(installed_mtas=['exim4'], senders=[{'sender': 'orders@shop.example'}])[1]
+    assert problems == ['smtp_relay_senders is refused with exim4 (smtp_relay_mta=auto): the role relays all mail of an '
+                        'exim4 host as one user (exim hands an open, authenticated connection on to other senders\' '
+                        'mail). Use smtp_relay_mta=postfix, which relays each sender as its own user, or remove '
+                        'smtp_relay_senders.']
+
+
+@pytest.mark.parametrize('values, start', [
+    ({'sender_address': 'noreply@example.test'}, 'smtp_relay_sender_address is not supported with exim4'),
+    ({'tls_security_level': 'encrypt'}, 'smtp_relay_tls_security_level encrypt is refused with exim4'),
+    ({'tls_cert_match': ['relay.example.test']}, 'smtp_relay_tls_cert_match is refused with exim4'),
+    ({'tls_ca_file': '/etc/ssl/$ca.pem'}, 'smtp_relay_tls_ca_file cannot be used with exim4'),
+    ({'tls_ca_file': '/etc/ssl/my\\ca.pem'}, 'smtp_relay_tls_ca_file cannot be used with exim4'),
+    ({'os_family': 'RedHat'}, 'exim4 (smtp_relay_mta=exim4) is supported on the Debian OS family only'),
+])
+def test_what_exim4_cannot_do_is_refused_naming_it_and_postfix(checked, values, start):
+    problems = checked(mta='exim4', **values)[1]
+    assert len(problems) == 1 and problems[0].startswith(start), problems
+    assert 'smtp_relay_mta=exim4' in problems[0]
+    assert 'smtp_relay_mta=postfix' in problems[0] or 'tls_ca_file' in problems[0]
+
+
+@pytest.mark.parametrize('values', [{'tls_security_level': 'verify'}, {'tls_ca_file': '/etc/ssl/private-ca.pem'},
+                                    {'port': 465}])
+def test_exim4_takes_the_rest(checked, values):
+    assert checked(mta='exim4', **values)[1] == []
 
 
 def test_the_installed_mtas_come_from_the_host_facts():
