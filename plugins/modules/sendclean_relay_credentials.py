@@ -11,8 +11,8 @@ version_added: 0.3.0
 description:
   - A step of the P(sendclean.mta.smtp_relay#role) role, not meant for plays of their own. It writes the credentials
     file of the host's MTA (O(format)) from the host's record of its SendClean SMTP users (O(record_path)), which
-    holds their passwords - Postfix's SASL password file (C(sasl_passwd)), whose map it builds with C(postmap), or
-    nullmailer's C(remotes). The passwords thus go from the record to this file on the host, and never through a
+    holds their passwords - Postfix's SASL password file (C(sasl_passwd)), whose map it builds with C(postmap),
+    nullmailer's C(remotes), or exim4's C(passwd.client). The passwords thus go from the record to this file on the host, and never through a
     task's arguments or result.
   - The file is written only when its content differs, atomically, and with mode V(0600) from its creation - the
     passwords are never readable by others, not even for a moment - then given O(mode). C(postmap) runs when the
@@ -51,14 +51,19 @@ options:
         quoted so that nullmailer reads it back exactly. A password or user with a C(:), a blank or a backslash is
         refused - Debian's nullmailer package rewrites C(remotes) at every upgrade and reconfigure, splitting it at
         each C(:) - naming the user; a new password (the role's C(smtp_relay_rotate_password)) has none.
+      - V(exim4_passwd_client) - exim4's C(passwd.client), one C(host:login:password) line per entry, the key being a
+        host name as exim looks it up (the relay's name after resolution). A password may hold C(:); a login with a
+        C(:), a line break or surrounding blanks, and a password with a line break or ending with a blank, are
+        refused, naming the user.
     type: str
-    choices: [sasl_passwd, nullmailer_remotes]
+    choices: [sasl_passwd, nullmailer_remotes, exim4_passwd_client]
     default: sasl_passwd
   entries:
     description:
       - The file's lines, in order, as lookup key to slot - the key (for C(sasl_passwd) the key Postfix looks the
         credentials up by, V([host]:port) for the relay or an envelope sender such as V(orders@shop.example) or
-        V(@news.example); for C(remotes) the relay's line without its credentials), and the slot of the record whose
+        V(@news.example); for C(remotes) the relay's line without its credentials; for C(passwd.client) the relay's
+        host name), and the slot of the record whose
         user and password the line holds (V(default), or the sender).
       - Required with O(state=present).
     type: dict
@@ -122,6 +127,18 @@ EXAMPLES = r'''
     owner: mail
     group: mail
 
+- name: Write exim4's passwd.client, readable by exim's group as the package has it (inside the smtp_relay role)
+  sendclean.mta.sendclean_relay_credentials:
+    record_path: /etc/sendclean/smtp_relay.json
+    path: /etc/exim4/passwd.client
+    format: exim4_passwd_client
+    entries:
+      us1-mta1.sendclean.net: default
+      mta-a.sendclean.net: default
+    owner: root
+    group: Debian-exim
+    mode: '0640'
+
 - name: Remove the credentials of a decommissioned host
   sendclean.mta.sendclean_relay_credentials:
     record_path: /etc/sendclean/smtp_relay.json
@@ -152,7 +169,8 @@ credentials:
       description: Whether the file was written (or, in check mode, would be).
       type: bool
     map_built:
-      description: Whether C(postmap) ran (or, in check mode, would run); always V(false) for C(remotes).
+      description: Whether C(postmap) ran (or, in check mode, would run); always V(false) for C(remotes) and
+        C(passwd.client).
       type: bool
     removed:
       description: The files removed (or, in check mode, that would be), with O(state=absent).
@@ -166,6 +184,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sendclean.mta.plugins.module_utils import _exim4_passwd_client as exim4_passwd_client
 from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_remotes as nullmailer_remotes
 from ansible_collections.sendclean.mta.plugins.module_utils import _sasl_passwd as sasl_passwd
 from ansible_collections.sendclean.mta.plugins.module_utils._failure import TaskFailure
@@ -174,8 +193,9 @@ from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout impo
 from ansible_collections.sendclean.mta.plugins.module_utils._sasl_passwd import lines_for, read, write
 
 # Each format's module - render(lines), bad_keys(keys), refused(lines) - and the MTA whose file it is.
-FORMATS = {'sasl_passwd': sasl_passwd, 'nullmailer_remotes': nullmailer_remotes}
-MTA_OF = {'sasl_passwd': 'Postfix', 'nullmailer_remotes': 'nullmailer'}
+FORMATS = {'sasl_passwd': sasl_passwd, 'nullmailer_remotes': nullmailer_remotes,
+           'exim4_passwd_client': exim4_passwd_client}
+MTA_OF = {'sasl_passwd': 'Postfix', 'nullmailer_remotes': 'nullmailer', 'exim4_passwd_client': 'exim4'}
 
 
 def owner_ids(module, owner, group):

@@ -18,6 +18,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.sendclean.mta.plugins.module_utils._exim4_passwd_client import parse as parse_passwd_client
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_remotes import parse as parse_remotes
 from ansible_collections.sendclean.mta.plugins.modules import sendclean_relay_credentials
 
@@ -60,6 +61,11 @@ def write_record(path, passwords):
 
 
 def run_module(capsys, host, expect_failure=False, check_mode=False, **args):
+    """The module's result."""
+    return run_module_output(capsys, host, expect_failure, check_mode, **args)[0]
+
+
+def run_module_output(capsys, host, expect_failure=False, check_mode=False, **args):
     """The module's result, and its whole output as text."""
     given = dict({'record_path': str(host['record']), 'path': str(host['path']), 'entries': ENTRIES, 'map_type': 'hash',
                   'postmap': str(host['postmap']), 'owner': OWNER, 'group': GROUP, '_ansible_check_mode': check_mode},
@@ -71,7 +77,7 @@ def run_module(capsys, host, expect_failure=False, check_mode=False, **args):
     result = json.loads(output)
     assert (caught.value.code == 1) is expect_failure, result
     assert not any(password in output for password in PASSWORDS.values())
-    return result
+    return result, output
 
 
 def postmap_runs(host):
@@ -276,3 +282,78 @@ def test_absent_removes_remotes_alone(capsys, host, remotes):
 def test_sasl_passwd_still_needs_its_map_type(capsys, host):
     result = run_module(capsys, host, expect_failure=True, map_type=None)
     assert result['msg'] == 'map_type is required with format sasl_passwd and state present'
+
+
+# --- exim4's passwd.client ---
+
+EXIM_KEYS = {'us1-mta1.sendclean.net': 'default', 'mta-a.sendclean.net': 'default'}
+
+
+@pytest.fixture
+def passwd_client(host):
+    """The arguments of passwd.client under the scratch host's etc/exim4, readable by the group, as Debian ships it."""
+    (host['dir'].parent / 'exim4').mkdir()
+    return {'path': str(host['dir'].parent / 'exim4' / 'passwd.client'), 'format': 'exim4_passwd_client',
+            'entries': EXIM_KEYS, 'map_type': None, 'mode': '0640'}
+
+
+def test_passwd_client_is_written_from_the_record_group_readable_and_without_a_map(capsys, host, passwd_client):
+    write_record(host['record'], {'default': 'Pw:with:colons'})  # exim takes all after the login's colon
+    result, output = run_module_output(capsys, host, **passwd_client)
+    assert result['changed'] is True
+    assert result['credentials'] == {'path': passwd_client['path'], 'state': 'present', 'removed': [],
+                                     'map_built': False, 'written': True,
+                                     'entries': {'us1-mta1.sendclean.net': 'smtp1', 'mta-a.sendclean.net': 'smtp1'}}
+    with open(passwd_client['path']) as handle:
+        text = handle.read()
+    assert text == 'us1-mta1.sendclean.net:smtp1:Pw:with:colons\nmta-a.sendclean.net:smtp1:Pw:with:colons\n'
+    assert parse_passwd_client(text) == {'us1-mta1.sendclean.net': ('smtp1', 'Pw:with:colons'),
+                                         'mta-a.sendclean.net': ('smtp1', 'Pw:with:colons')}
+    assert mode_of(passwd_client['path']) == 0o640
+    assert postmap_runs(host) == []
+    assert 'Pw:with:colons' not in output
+    assert run_module(capsys, host, **passwd_client)['changed'] is False
+
+
+def test_passwd_client_as_debian_ships_it_is_replaced_and_its_mode_set(capsys, host, passwd_client):
+    with open(passwd_client['path'], 'w') as handle:
+        handle.write('### target.mail.server.example:login:password\n')
+    os.chmod(passwd_client['path'], 0o644)
+    assert run_module(capsys, host, **passwd_client)['changed'] is True
+    assert mode_of(passwd_client['path']) == 0o640
+    with open(passwd_client['path']) as handle:
+        assert not handle.read().startswith('###')
+
+
+def test_check_mode_writes_no_passwd_client(capsys, host, passwd_client):
+    result = run_module(capsys, host, check_mode=True, **passwd_client)
+    assert (result['changed'], result['credentials']['written']) == (True, True)
+    assert not os.path.exists(passwd_client['path'])
+
+
+def test_what_passwd_client_cannot_hold_is_refused_naming_the_user(capsys, host, passwd_client):
+    write_record(host['record'], {'default': 'Pw-ends-with-a-blank '})
+    result, output = run_module_output(capsys, host, expect_failure=True, **passwd_client)
+    assert result['msg'].startswith('%s cannot hold the password of smtp1 (it holds a line break or ends with a blank)'
+                                    % passwd_client['path'])
+    assert 'Pw-ends-with-a-blank' not in output
+    assert not os.path.exists(passwd_client['path'])
+
+
+def test_a_key_exim_cannot_look_up_fails(capsys, host, passwd_client):
+    result = run_module(capsys, host, expect_failure=True, **dict(passwd_client, entries={'relay:587': 'default'}))
+    assert result['msg'].startswith('entries has keys exim cannot look up as host names')
+
+
+def test_passwd_client_s_directory_missing_says_to_install_exim4(capsys, host, passwd_client):
+    result = run_module(capsys, host, expect_failure=True,
+                        **dict(passwd_client, path=str(host['dir'].parent / 'no-exim4' / 'passwd.client')))
+    assert result['msg'] == 'The directory of %s is missing: install exim4 first.' % (host['dir'].parent / 'no-exim4' /
+                                                                                       'passwd.client')
+
+
+def test_absent_removes_passwd_client_alone(capsys, host, passwd_client):
+    with open(passwd_client['path'], 'w') as handle:
+        handle.write('x')
+    result = run_module(capsys, host, state='absent', **dict(passwd_client, entries=None))
+    assert result['credentials']['removed'] == [passwd_client['path']]
