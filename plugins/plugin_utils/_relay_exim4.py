@@ -14,7 +14,9 @@ SendClean step, and returns what to install, write and run. exim4 relays all mai
 The ``exim4`` facts this reads: ``split`` (dc_use_split_config), ``update_conf`` (the dc_* values of
 update-exim4.conf.conf), ``macros`` (the lines of the role's block in the local macros file, None without one),
 ``transport_current`` (whether the smarthost transport has the role's options: _exim4_transport), ``foreign_options``
-(those the host's transport sets itself), ``relay_canonical_name`` (the relay's name as the host resolves it),
+(those the host's transport sets itself), ``hand_config`` (an /etc/exim4/exim4.conf that exim reads instead),
+``generated_stale`` (what update-exim4.conf built is older than the role's files), ``relay_canonical_name`` (the
+relay's name as the host resolves it),
 ``passwd_client`` (each line's user and whether its password is the record's, never a password), ``running``,
 ``enabled``.
 """
@@ -90,12 +92,15 @@ def plan(settings, host, users, check_mode):
 
     keys = update_conf_keys(settings, exim4.get('update_conf') or {}) if present else []
     wanted_macros = macro_lines(settings) if present else None
+    owner, group = settings['config_owner'], settings['config_group']
     macros = {'path': under(root, layout.LOCALMACROS[split]), 'lines': wanted_macros or [],
+              'marker': layout.MACROS_MARKER, 'owner': owner, 'group': group, 'mode': layout.CONFIG_MODE,
               'state': 'present' if present else 'absent', 'write': (exim4.get('macros') or None) != wanted_macros}
     # Decommissioned, the transport keeps the role's options: without credentials exim defers at AUTH, so the mail
     # stays queued instead of going out unauthenticated into a permanent 530.
     transport = {'path': under(root, layout.TRANSPORT_RUL if split else layout.TEMPLATE),
                  'source': under(root, layout.TRANSPORT_FILE if split else layout.TEMPLATE),
+                 'owner': owner, 'group': group, 'mode': layout.CONFIG_MODE,
                  'write': installed and not exim4.get('transport_current')}
     credentials = credentials_plan(settings, host, users, root)
     retired = [under(root, path) for path in FORMER_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
@@ -109,6 +114,10 @@ def plan(settings, host, users, check_mode):
         problems.append('The remote_smtp_smarthost transport of %s already sets %s, which the role sets to * (a '
                         'refused login defers the mail; no authenticated TLS connection is handed on): remove the '
                         'host\'s own setting.' % (transport['source'], ', '.join(exim4['foreign_options'])))
+    if exim4.get('hand_config'):
+        problems.append('%s exists: exim reads it instead of the configuration update-exim4.conf builds, so nothing the '
+                        'role writes would reach exim. Move it away to use Debian\'s configuration, or use '
+                        'smtp_relay_mta=postfix.' % under(root, layout.HAND_CONFIG))
     if present and on_host and not installed and not settings['manage_packages']:
         problems.append('exim4 is not installed and smtp_relay_manage_packages is false: install exim4-daemon-light '
                         'and ca-certificates, or let the role install them.')
@@ -117,23 +126,28 @@ def plan(settings, host, users, check_mode):
     changes = bool(config_changes or credentials['write'] or retired)
     manage_service = bool(settings['manage_service']) and on_host
     running, enabled = exim4.get('running'), exim4.get('enabled')
+    # update-exim4.conf builds the configuration exim reads from these files; rc 1 (an invalid result) keeps the old
+    # one and fails the host before any reload. A run that failed there leaves the files written and the build older
+    # than them (generated_stale): the next run builds again instead of finding the files converged.
+    update_needed = bool(on_host and installed and not check_mode and (config_changes or exim4.get('generated_stale')))
     return {
-        'steps_needed': bool(packages or problems or changes or (manage_service and installed
-                                                                 and not (running and enabled))),
+        'steps_needed': bool(packages or problems or changes or update_needed
+                             or (manage_service and installed and not (running and enabled))),
         'problems': problems,
         'on_host': on_host,
         'replaces': settings['mta_replaces'],
         'packages': packages,
-        'update_conf': {'path': under(root, layout.UPDATE_CONF), 'keys': keys},
+        # The files exist once exim4 is: in check mode on a host without it, only the install is reported.
+        'configure': installed or not on_host,
+        'update_conf': {'path': under(root, layout.UPDATE_CONF), 'settings': keys},
         'macros': macros,
         'transport': transport,
         'credentials': credentials,
         'retired': retired,
         'ca_file': (settings['tls_ca_file'] or OS_FAMILIES[settings['os_family']]['ca_bundle']) if present else None,
         'changes': changes,
-        # update-exim4.conf builds the configuration exim reads from these files (rc 1 keeps the old one: a check
-        # that fails the host before the reload). passwd.client is read at each delivery: no rebuild for it.
-        'update_needed': config_changes and not check_mode,
+        # passwd.client is read at each delivery: no rebuild for it.
+        'update_needed': update_needed,
         'service': layout.SERVICE,
         'start_needed': manage_service and installed and not (running and enabled),
         'reload_applies': manage_service and installed and bool(running),

@@ -13,6 +13,7 @@ line in /etc/nullmailer/remotes, which the host-side sendclean_relay_credentials
 """
 
 from ansible_collections.sendclean.mta.plugins.module_utils import _nullmailer_layout as layout
+from ansible_collections.sendclean.mta.plugins.module_utils._exim4_layout import PASSWD_CLIENT
 from ansible_collections.sendclean.mta.plugins.module_utils._host_record import DEFAULT_SLOT
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_remotes import key_of
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
@@ -24,9 +25,9 @@ from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import 
 
 FILE_MODE = '0644'
 TLS_PORT = 465
-# What a host that leaves Postfix for nullmailer keeps of it: the credentials files are removed, since the identity
-# lives in the host's record and nullmailer's remotes now holds the password.
-POSTFIX_CREDENTIALS = [SASL_PASSWD] + map_files()
+# What a host that leaves Postfix or exim4 for nullmailer keeps of them: the credentials files are removed, since the
+# identity lives in the host's record and nullmailer's remotes now holds the password.
+OTHER_MTA_CREDENTIALS = [SASL_PASSWD] + map_files() + [PASSWD_CLIENT]
 
 
 def ca_file_of(settings):
@@ -87,7 +88,7 @@ def plan(settings, host, users, check_mode):
             written.append({'path': under(root, path), 'content': value + '\n', 'mode': FILE_MODE, 'owner': owner,
                             'group': group})
     credentials = credentials_plan(settings, host, users, root)
-    retired = [under(root, path) for path in POSTFIX_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
+    retired = [under(root, path) for path in OTHER_MTA_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
     installed_packages = host.get('packages') or {}
     packages = [package for package in layout.PACKAGES
                 if not (installed if package == 'nullmailer' else installed_packages.get(package))]

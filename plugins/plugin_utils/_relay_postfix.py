@@ -15,6 +15,7 @@ a converged host has nothing to write.
 
 import re
 
+from ansible_collections.sendclean.mta.plugins.module_utils._exim4_layout import PASSWD_CLIENT
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
     CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, MASTER_CF, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
@@ -35,7 +36,7 @@ COMPATIBILITY_LEVELS = (('3.6', '3.6'), ('0', '2'))
 # could thus expose the host's credentials; tls_required_enable = no keeps every message at the relay's level.
 TLS_REQUIRED_SINCE = '3.10'
 # The credentials files of the other MTAs the role configures, removed once Postfix relays.
-OTHER_MTA_CREDENTIALS = (REMOTES,)
+OTHER_MTA_CREDENTIALS = (REMOTES, PASSWD_CLIENT)
 # Where Postfix reads the credentials when it runs, whatever the configuration root the files are written under.
 RUNTIME_SASL_PASSWD = under('/', SASL_PASSWD)
 

@@ -30,7 +30,8 @@ def settings(**overrides):
 
 
 def host(split=False, configtype='local', smarthost='', macros=None, transport_current=False, canonical=None,
-         passwd_client=None, installed=True, running=True, enabled=True, files=None, foreign_options=()):
+         passwd_client=None, installed=True, running=True, enabled=True, files=None, foreign_options=(),
+         hand_config=False, generated_stale=False):
     """relay_facts of a Debian host with exim4 (unless not ``installed``), as its package leaves it by default."""
     every_file = {'etc/exim4/passwd.client': PASSWD_CLIENT_AS_WRITTEN}
     every_file.update(files or {})
@@ -38,6 +39,7 @@ def host(split=False, configtype='local', smarthost='', macros=None, transport_c
             'packages': {'ca-certificates': True},
             'exim4': {'split': split, 'update_conf': {'dc_eximconfig_configtype': configtype, 'dc_smarthost': smarthost},
                       'macros': macros, 'transport_current': transport_current, 'foreign_options': list(foreign_options),
+                      'hand_config': hand_config, 'generated_stale': generated_stale,
                       'relay_canonical_name': canonical or RELAY, 'passwd_client': passwd_client or {},
                       'running': running, 'enabled': enabled}}
 
@@ -122,7 +124,7 @@ def test_local_delivery_stays_as_the_host_had_it(configtype, expected):
 @pytest.mark.parametrize('split', [False, True])
 def test_a_converged_host_has_no_step(split):
     planned = plan(facts=converged(split=split))
-    assert (planned['steps_needed'], planned['changes'], planned['update_needed'], planned['update_conf']['keys'],
+    assert (planned['steps_needed'], planned['changes'], planned['update_needed'], planned['update_conf']['settings'],
             planned['macros']['write'], planned['transport']['write'], planned['credentials']['write']) == (
         False, False, False, [], False, False, False)
 
@@ -143,7 +145,7 @@ def test_a_decommissioned_host_keeps_the_transport_and_loses_its_credentials():
     planned = plan(settings(state='disabled'), converged())
     assert planned['credentials']['state'] == 'absent' and planned['credentials']['write'] is True
     assert planned['transport']['write'] is False and planned['macros']['lines'] == []
-    assert planned['packages'] == [] and planned['update_conf']['keys'] == []
+    assert planned['packages'] == [] and planned['update_conf']['settings'] == []
 
 
 def test_a_host_leaving_postfix_or_nullmailer_loses_their_credentials_files():
@@ -151,3 +153,36 @@ def test_a_host_leaving_postfix_or_nullmailer_loses_their_credentials_files():
     planned = plan(settings(mta_replaces=['postfix']), host(files=files, installed=False))
     assert planned['retired'] == ['/etc/postfix/sasl_passwd', '/etc/nullmailer/remotes']
     assert planned['packages'] == ['exim4-daemon-light'] and planned['replaces'] == ['postfix']
+
+
+# --- update-exim4.conf, and what the role cannot configure ---
+
+def test_a_build_that_failed_last_run_is_built_again():
+    """update-exim4.conf's rc 1 left the files written and the old configuration in use: not converged."""
+    planned = plan(facts=converged(generated_stale=True))
+    assert (planned['steps_needed'], planned['changes'], planned['update_needed']) == (True, False, True)
+    assert plan(facts=converged(generated_stale=True), check_mode=True)['update_needed'] is False
+
+
+def test_nothing_is_built_in_a_scratch_root():
+    planned = plan(settings(config_root='/srv/image'))
+    assert (planned['update_needed'], planned['start_needed'], planned['flush_applies'], planned['configure']) == (
+        False, False, False, True)
+    assert planned['macros']['path'] == '/srv/image/etc/exim4/exim4.conf.localmacros'
+
+
+def test_a_hand_written_exim4_conf_is_a_problem():
+    problems = plan(facts=converged(hand_config=True))['problems']
+    assert len(problems) == 1 and problems[0].startswith('/etc/exim4/exim4.conf exists: exim reads it instead')
+
+
+def test_check_mode_on_a_host_without_exim4_reports_the_install_only():
+    planned = plan(facts=host(installed=False), check_mode=True)
+    assert (planned['packages'], planned['configure'], planned['transport']['write']) == (
+        ['exim4-daemon-light'], False, False)
+
+
+def test_the_macros_block_is_the_one_the_facts_read():
+    macros = plan()['macros']
+    assert (macros['marker'], macros['owner'], macros['group'], macros['mode'], macros['state']) == (
+        '# {mark} sendclean.mta.smtp_relay', 'root', 'root', '0644', 'present')

@@ -219,6 +219,11 @@ def test_postfix_s_credentials_are_removed_when_nullmailer_relays():
     assert planned['replaces'] == ['postfix'] and planned['steps_needed'] is True
 
 
+def test_exim4_s_credentials_are_removed_when_nullmailer_relays():
+    facts = converged(files={'etc/exim4/passwd.client': written('x', '0640')})
+    assert plan(settings(mta_replaces=['exim4']), facts, USERS)['retired'] == ['/etc/exim4/passwd.client']
+
+
 # --- decommission ---
 
 def test_a_decommissioned_host_loses_remotes_and_stops_nullmailer():

@@ -584,3 +584,5 @@ def test_nullmailer_s_credentials_are_removed_when_postfix_relays():
     again = plan(settings(), facts, the_users, False)
     assert again['retired'] == ['/etc/nullmailer/remotes']
     assert (again['steps_needed'], again['changes']) == (True, False)
+    facts['files']['etc/exim4/passwd.client'] = written('x', '0640', 'root', 'Debian-exim')  # exim4 removed, not purged
+    assert plan(settings(), facts, the_users, False)['retired'] == ['/etc/nullmailer/remotes', '/etc/exim4/passwd.client']
