@@ -164,11 +164,11 @@ doc-check: stage
 			grep -q "$$text" build/$$module.txt || { echo "ansible-doc $$module lacks $$text"; exit 1; }; \
 		done; \
 	done
-	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_nullmailer sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record; do \
+	@for module in sendclean_relay_facts sendclean_relay_plan sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record; do \
 		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
 	done
 	@$(ANSIBLE_ENV) $(BIN)/ansible-doc -l sendclean.mta > build/ansible-doc-list.txt
-	@for module in sendclean_relay_facts sendclean_relay_postfix sendclean_relay_nullmailer sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record \
+	@for module in sendclean_relay_facts sendclean_relay_plan sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record \
 			sendclean_relay_users sendclean_relay_unclaimed; do \
 		grep -q "^sendclean.mta.$$module *Internal to the smtp_relay role" build/ansible-doc-list.txt \
 			|| { echo "ansible-doc -l does not say $$module is internal to the smtp_relay role"; exit 1; }; \

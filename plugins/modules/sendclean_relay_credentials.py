@@ -102,7 +102,7 @@ notes:
     run the role with C(smtp_relay_rotate_password=true) to give the user a new one.
 seealso:
   - module: sendclean.mta.sendclean_relay_facts
-  - module: sendclean.mta.sendclean_relay_postfix
+  - module: sendclean.mta.sendclean_relay_plan
 '''
 
 EXAMPLES = r'''

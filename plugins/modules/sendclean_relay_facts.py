@@ -66,7 +66,7 @@ options:
     type: bool
     default: false
 seealso:
-  - module: sendclean.mta.sendclean_relay_postfix
+  - module: sendclean.mta.sendclean_relay_plan
   - module: sendclean.mta.sendclean_relay_credentials
 '''
 

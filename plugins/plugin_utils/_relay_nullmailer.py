@@ -74,7 +74,7 @@ def credentials_plan(settings, host, users, root):
 
 
 def plan(settings, host, users, check_mode):
-    """What to install, write and run on the host for nullmailer, as a dict (see the sendclean_relay_nullmailer
+    """What to install, write and run on the host for nullmailer, as a dict (see the sendclean_relay_plan
     module's RETURN). In ``check_mode`` a nullmailer the run would install is not there to start."""
     root = settings['config_root'].rstrip('/')
     files = host.get('files') or {}

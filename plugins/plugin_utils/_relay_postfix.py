@@ -184,12 +184,12 @@ def host_problems(settings, postfix, files, map_type, root, relay):
     return problems
 
 
-def plan(settings, host, users, check_mode, managed='Ansible managed'):
-    """What to write on the host, and what Postfix needs, as a dict (see the sendclean_relay_postfix module's RETURN).
+def plan(settings, host, users, check_mode):
+    """What to write on the host, and what Postfix needs, as a dict (see the sendclean_relay_plan module's RETURN).
 
     ``settings``: the role's settings as _relay_input.check gives them, without problems. ``host``: relay_facts of
     sendclean_relay_facts. ``users``: {slot: {name, state, password_changed, ...}} after the SendClean step.
-    ``managed``: the text of main.cf's first line (the play's ansible_managed).
+    main.cf's first line is ``settings['ansible_managed']`` (the play's), else ansible-core's default.
     """
     root = settings['config_root'].rstrip('/')
     postfix = host.get('postfix') or {}
@@ -207,7 +207,8 @@ def plan(settings, host, users, check_mode, managed='Ansible managed'):
                'group': settings['config_group'], 'content': None, 'write': False}
     keys = []
     if template:
-        main_cf['content'] = main_cf_text(settings, template_settings(settings, postfix_version, relay), managed)
+        main_cf['content'] = main_cf_text(settings, template_settings(settings, postfix_version, relay),
+                                          settings.get('ansible_managed', 'Ansible managed'))
         main_cf['write'] = ((present or main_cf_exists)
                             and file_differs(files.get(MAIN_CF, MISSING_FILE), main_cf['content'], FILE_MODE,
                                              settings['config_owner'], settings['config_group']))

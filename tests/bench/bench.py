@@ -521,7 +521,7 @@ def summary(results):
         '- The uri task makes the same single POST; its module imports `ansible.module_utils.urls` instead of requests.',
         '- The role reads each host once, on the host (sendclean_relay_facts); then each host ensures its own SMTP users',
         '  on the controller (sendclean_relay_users), the hosts of a play batch sharing one listSmtp, and its Postfix',
-        '  configuration is planned on the controller too (sendclean_relay_postfix); only a file that differs is written.',
+        '  configuration is planned on the controller too (sendclean_relay_plan); only a file that differs is written.',
         '- The hand-written play is what a user would write for hosts whose users exist: one `uri` POST to listSmtp',
         '  (run_once), then per host a template for main.cf and one for the 0600 sasl_passwd, each host\'s user named in',
         '  the inventory, postmap and a reload as handlers. It checks nothing before a reload and keeps no record of the',

@@ -29,8 +29,7 @@ description:
 CONTROLLER_ACTIONS = frozenset((
     'add_host', 'assert', 'debug', 'fail', 'group_by', 'import_playbook', 'import_role', 'import_tasks',
     'include_role', 'include_tasks', 'include_vars', 'meta', 'set_fact', 'set_stats', 'validate_argument_spec',
-    'sendclean.mta.sendclean_relay_users', 'sendclean.mta.sendclean_relay_unclaimed', 'sendclean.mta.sendclean_relay_postfix',
-    'sendclean.mta.sendclean_relay_nullmailer',
+    'sendclean.mta.sendclean_relay_users', 'sendclean.mta.sendclean_relay_unclaimed', 'sendclean.mta.sendclean_relay_plan',
 ))
 
 

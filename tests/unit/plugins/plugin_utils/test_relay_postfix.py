@@ -169,9 +169,9 @@ def test_a_decommissioned_satellite_on_postfix_3_10():
                             tls_security_level='verify', tls_cert_match='relay.example.test, .example.test',
                             compatibility_level='3.9', myhostname='mta1.example.test',
                             mydestination='$myhostname, localhost', inet_interfaces='all', mailname='web1.example.test',
-                            main_cf_settings={'maillog_file': '/var/log/postfix.log'}),
-                   host(files={MAIN_CF: written('old', '0644')}, version='3.10.1'), users(), False,
-                   managed='Managed by Ansible: do not edit')
+                            main_cf_settings={'maillog_file': '/var/log/postfix.log'},
+                            ansible_managed='Managed by Ansible: do not edit'),
+                   host(files={MAIN_CF: written('old', '0644')}, version='3.10.1'), users(), False)
     assert planned['main_cf']['content'] == DECOMMISSIONED_SATELLITE
     assert planned['main_cf']['write'] is True
 

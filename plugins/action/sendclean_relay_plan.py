@@ -3,16 +3,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The planning step of an MTA backend of the smtp_relay role, on the controller (private: no compatibility promise).
+"""Action of sendclean.mta.sendclean_relay_plan: the MTA configuration plan of one host of the smtp_relay role.
 
-Each backend's action (sendclean_relay_postfix, sendclean_relay_nullmailer) is this step with its own plan: the
-role's variables read and checked by _relay_input, what the host has (relay_facts) and its users after the SendClean
-step go in, the backend's plan comes out, with no contact to the host.
+On the controller, with no contact to the host: the role's variables (read and checked by _relay_input, which also
+chooses the MTA), what the host has (relay_facts) and its users after the SendClean step go in; the chosen MTA's
+backend (plugin_utils/_relay_<mta>.py) makes the plan. One task for every MTA: a host evaluates no planning task of
+an MTA it does not run, and a converged host costs the same whatever its MTA.
 """
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sendclean.mta.plugins.plugin_utils import _relay_nullmailer, _relay_postfix
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, installed_mtas_of, os_family_of, read
 
 ARGUMENT_SPEC = {
@@ -20,29 +22,32 @@ ARGUMENT_SPEC = {
     'users': {'type': 'dict', 'required': True},
 }
 
+# Each backend's plan(settings, host, users, check_mode), by the MTA it configures.
+PLANNERS = {
+    'postfix': _relay_postfix.plan,
+    'nullmailer': _relay_nullmailer.plan,
+}
 
-class PlanAction(ActionBase):
-    """A backend's planning step: a subclass names its result (RESULT_KEY) and makes its plan (make_plan)."""
+
+class ActionModule(ActionBase):
+    """See the module documentation in plugins/modules/sendclean_relay_plan.py."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    RESULT_KEY = None
-
-    def make_plan(self, settings, params, task_vars):
-        """The backend's plan from the checked ``settings`` and the task's ``params`` (host, users)."""
-        raise NotImplementedError
 
     def run(self, tmp=None, task_vars=None):
-        result = super(PlanAction, self).run(tmp, task_vars)
+        result = super(ActionModule, self).run(tmp, task_vars)
         dummy, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         settings, problems = check(read(task_vars, self._templar), os_family_of(task_vars, params['host']),
                                    installed_mtas_of(params['host']))
         if problems:  # sendclean_relay_users checked the same input first: only a role out of order gets here
             raise AnsibleActionFail(' '.join(problems))
+        if 'ansible_managed' in task_vars:  # the first line of a file the role writes whole
+            settings['ansible_managed'] = self._templar.template(task_vars['ansible_managed'])
         # Host problems are the role's to report: before an install, a host without the MTA has some that the
         # install settles.
-        result.update(changed=False)
-        result[self.RESULT_KEY] = self.make_plan(settings, params, task_vars)
+        relay_plan = PLANNERS[settings['mta']](settings, params['host'], params['users'], self._task.check_mode)
+        result.update(changed=False, relay_plan=dict(relay_plan, mta=settings['mta']))
         if settings['mta_replaces']:
             # Installing the MTA removes the one the host has (Debian's packages conflict): said in every output.
             result.update(msg='%s replaces %s on this host (smtp_relay_mta=%s).'

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The sendclean_relay_postfix action as a task of the role runs it: a real Task, Templar and local connection, the
-role's variables from its defaults."""
+"""The sendclean_relay_plan action as a task of the role runs it: a real Task, Templar and local connection, the
+role's variables from its defaults; the plan of the MTA the input check chose."""
 
 import pytest
 
@@ -15,11 +15,12 @@ from ansible.playbook.task import Task
 from ansible.plugins.loader import connection_loader
 from ansible.template import Templar, trust_as_template
 
-from ansible_collections.sendclean.mta.plugins.action.sendclean_relay_postfix import ActionModule
+from ansible_collections.sendclean.mta.plugins.action.sendclean_relay_plan import ActionModule
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAIN_CF, SASL_PASSWD
 
 MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
 USERS = {'default': {'name': 'smtp10000001', 'state': 'present', 'password_changed': True, 'changes': ['created']}}
+NULLMAILER_LINE = 'us1-mta1.sendclean.net smtp --port=587 --starttls --x509cafile=/etc/ssl/certs/ca-certificates.crt'
 
 
 def relay_facts(installed=True, os_family=None):
@@ -35,13 +36,20 @@ def relay_facts(installed=True, os_family=None):
     }
 
 
+def nullmailer_facts(mtas=('nullmailer',)):
+    """What sendclean_relay_facts reports of a nullmailer host without the role's files."""
+    return {'files': {'etc/nullmailer/remotes': MISSING}, 'mtas': list(mtas), 'packages': {'ca-certificates': True},
+            'nullmailer': {'installed': 'nullmailer' in mtas, 'remotes': {}, 'remote_lines': 0, 'trigger': 'fifo',
+                           'running': True, 'enabled': True}}
+
+
 @pytest.fixture
 def run_action(relay_task_vars):
     """``run_action(args, check_mode=False, **variables)``: the action's result for host web1 (Debian unless the
     variables say otherwise)."""
     def run(args, check_mode=False, **variables):
         task_vars = relay_task_vars(**dict({'ansible_facts': {'os_family': 'Debian'}}, **variables))
-        task = Task.load({'action': 'sendclean.mta.sendclean_relay_postfix', 'args': args})
+        task = Task.load({'action': 'sendclean.mta.sendclean_relay_plan', 'args': args})
         task.check_mode = check_mode
         loader = DataLoader()
         play_context = PlayContext()
@@ -53,8 +61,9 @@ def run_action(relay_task_vars):
 
 def test_the_plan_of_a_new_host(run_action):
     result = run_action({'host': relay_facts(), 'users': USERS})
-    planned = result['postfix_plan']
+    planned = result['relay_plan']
     assert (result['changed'], result.get('failed', False)) == (False, False)
+    assert (planned['mta'], planned['steps_needed']) == ('postfix', True)
     assert planned['main_cf']['write'] is True
     assert planned['main_cf']['content'].startswith('# Ansible managed\n#\n# Postfix null client')
     assert 'relayhost = [us1-mta1.sendclean.net]:587' in planned['main_cf']['content'].splitlines()
@@ -66,14 +75,14 @@ def test_the_plan_of_a_new_host(run_action):
 def test_the_role_variables_are_templated_and_the_play_names_the_managed_line(run_action):
     result = run_action({'host': relay_facts(), 'users': USERS}, smtp_relay_port='{{ 400 + 65 }}',
                         ansible_managed=trust_as_template('Managed by {{ "Ansible" }} for {{ inventory_hostname }}'))
-    content = result['postfix_plan']['main_cf']['content'].splitlines()
+    content = result['relay_plan']['main_cf']['content'].splitlines()
     assert content[0] == '# Managed by Ansible for web1'
     assert 'smtp_tls_wrappermode = yes' in content
 
 
 def test_check_mode_without_postfix_plans_a_hash_map(run_action):
     result = run_action({'host': relay_facts(installed=False), 'users': USERS}, check_mode=True)
-    assert result['postfix_plan']['credentials']['map_type'] == 'hash'
+    assert result['relay_plan']['credentials']['map_type'] == 'hash'
     assert result.get('failed', False) is False
 
 
@@ -81,7 +90,7 @@ def test_a_host_problem_is_in_the_plan_for_the_role_to_report(run_action):
     """Before an install a host without Postfix has a problem the install settles: the task does not fail."""
     result = run_action({'host': relay_facts(installed=False), 'users': USERS})
     assert result.get('failed', False) is False
-    [problem] = result['postfix_plan']['problems']
+    [problem] = result['relay_plan']['problems']
     assert problem.startswith('The map type of the credentials is unknown: set smtp_relay_map_type')
 
 
@@ -94,8 +103,8 @@ def test_wrong_role_input_fails_naming_each_variable(run_action):
 
 def test_the_os_family_comes_from_the_host_facts_when_the_play_gathered_none(run_action):
     result = run_action({'host': relay_facts(os_family='RedHat'), 'users': USERS}, ansible_facts={})
-    assert result['postfix_plan']['os_family'] == 'RedHat'
-    assert result['postfix_plan']['ca_file'] == '/etc/pki/tls/certs/ca-bundle.crt'
+    assert result['relay_plan']['os_family'] == 'RedHat'
+    assert result['relay_plan']['ca_file'] == '/etc/pki/tls/certs/ca-bundle.crt'
 
 
 def test_both_options_are_required(run_action):
@@ -114,3 +123,31 @@ def test_replacing_another_mta_is_said(run_action):
 def test_keeping_the_host_s_postfix_says_nothing(run_action):
     result = run_action({'host': dict(relay_facts(), mtas=['postfix']), 'users': USERS})
     assert 'msg' not in result
+
+
+def test_the_plan_of_a_nullmailer_host(run_action):
+    result = run_action({'host': nullmailer_facts(), 'users': USERS})
+    planned = result['relay_plan']
+    assert (result['changed'], result.get('failed', False), 'msg' in result) == (False, False, False)
+    assert (planned['mta'], planned['steps_needed']) == ('nullmailer', True)
+    assert planned['credentials']['entries'] == {NULLMAILER_LINE: 'default'}
+    assert planned['credentials']['write'] is True and planned['credentials']['rotated'] == ['default']
+    assert planned['restart_applies'] is True
+
+
+def test_the_role_variables_are_templated_for_nullmailer(run_action):
+    result = run_action({'host': nullmailer_facts(), 'users': USERS}, smtp_relay_port='{{ 400 + 65 }}')
+    assert list(result['relay_plan']['credentials']['entries']) == [
+        'us1-mta1.sendclean.net smtp --port=465 --ssl --x509cafile=/etc/ssl/certs/ca-certificates.crt']
+
+
+def test_nullmailer_replacing_postfix_is_said(run_action):
+    result = run_action({'host': nullmailer_facts(mtas=['postfix']), 'users': USERS}, smtp_relay_mta='nullmailer')
+    assert result['msg'] == 'nullmailer replaces postfix on this host (smtp_relay_mta=nullmailer).'
+    assert result['relay_plan']['packages'] == ['nullmailer']
+
+
+def test_senders_are_refused_for_nullmailer(run_action):
+    with pytest.raises(AnsibleActionFail) as caught:
+        run_action({'host': nullmailer_facts(), 'users': USERS}, smtp_relay_senders=[{'sender': 'orders@shop.example'}])
+    assert caught.value.message.startswith('smtp_relay_senders is refused with nullmailer (smtp_relay_mta=auto)')
