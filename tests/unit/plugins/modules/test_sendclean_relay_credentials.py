@@ -346,10 +346,9 @@ def test_a_key_exim_cannot_look_up_fails(capsys, host, passwd_client):
 
 
 def test_passwd_client_s_directory_missing_says_to_install_exim4(capsys, host, passwd_client):
-    result = run_module(capsys, host, expect_failure=True,
-                        **dict(passwd_client, path=str(host['dir'].parent / 'no-exim4' / 'passwd.client')))
-    assert result['msg'] == 'The directory of %s is missing: install exim4 first.' % (host['dir'].parent / 'no-exim4' /
-                                                                                       'passwd.client')
+    missing = host['dir'].parent / 'no-exim4' / 'passwd.client'
+    result = run_module(capsys, host, expect_failure=True, **dict(passwd_client, path=str(missing)))
+    assert result['msg'] == 'The directory of %s is missing: install exim4 first.' % missing
 
 
 def test_absent_removes_passwd_client_alone(capsys, host, passwd_client):
