@@ -14,7 +14,7 @@ an MTA it does not run, and a converged host costs the same whatever its MTA.
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sendclean.mta.plugins.plugin_utils import _relay_nullmailer, _relay_postfix
+from ansible_collections.sendclean.mta.plugins.plugin_utils import _relay_exim4, _relay_nullmailer, _relay_postfix
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_input import check, installed_mtas_of, os_family_of, read
 
 ARGUMENT_SPEC = {
@@ -26,6 +26,7 @@ ARGUMENT_SPEC = {
 PLANNERS = {
     'postfix': _relay_postfix.plan,
     'nullmailer': _relay_nullmailer.plan,
+    'exim4': _relay_exim4.plan,
 }
 
 

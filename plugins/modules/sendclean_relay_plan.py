@@ -20,6 +20,14 @@ description:
     line always has C(--starttls) (C(--ssl) on port 465) and C(--x509cafile), and never C(--auth-login) or
     C(--insecure) - nullmailer sends the password in clear without TLS, verifies no certificate without a CA file,
     and bounces mail the relay refuses at login (535) with C(--auth-login).
+  - B(exim4) - through Debian's exim4-config - the smarthost and a config type that sends through it in
+    C(/etc/exim4/update-exim4.conf.conf) (a host that delivers locally keeps it), the role's macros in the local macros
+    file (TLS required towards the relay, the role's CA file, C(smtps) on port 465), the smarthost transport's
+    C(hosts_require_auth) and C(hosts_nopass_tls) (M(sendclean.mta.sendclean_relay_exim4_transport)), and
+    C(/etc/exim4/passwd.client) keyed by the relay's configured and canonical names - and whether to run
+    C(update-exim4.conf), start or reload exim4, and flush its queue. Without the required TLS and AUTH exim sends
+    the mail in clear and without AUTH when the relay's certificate does not verify or the relay refuses the login,
+    and the relay's refusal of that mail is permanent (a bounce); with them the mail stays queued.
   - It reads the role's variables itself (C(smtp_relay_*)), and fails naming each wrong one, though the role checks
     them before it, in C(sendclean.mta.sendclean_relay_users).
   - Every file is compared with what the host has (O(host)), so a converged host has nothing to write, and the plan
@@ -41,7 +49,8 @@ attributes:
     support: full
     details: The plan is the same in check mode, except that without Postfix on the host its map type is V(hash)
       unless O(sendclean.mta.smtp_relay#role:main:smtp_relay_map_type) says otherwise, and a nullmailer the run would
-      install is not there to start. The tasks that carry the plan out write nothing then.
+      install is not there to start, and on a host without exim4 only its install is planned (its files come with
+      it). The tasks that carry the plan out write nothing then.
   diff_mode:
     support: none
   platform:
@@ -90,7 +99,7 @@ relay_plan:
   type: dict
   contains:
     mta:
-      description: The MTA the plan configures - V(postfix) or V(nullmailer).
+      description: The MTA the plan configures - V(postfix), V(nullmailer) or V(exim4).
       type: str
       returned: always
       sample: postfix
@@ -106,7 +115,9 @@ relay_plan:
           O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf=keys) without C(main.cf) or C(postconf), or a
           C(-o) in C(master.cf) that sets an SMTP client setting of the role otherwise for a service running the
           SMTP client (it would win over C(main.cf); none of these on a decommissioned host). nullmailer - something
-          other than a FIFO where its trigger belongs.
+          other than a FIFO where its trigger belongs. exim4 - a transport that sets C(hosts_require_auth) or
+          C(hosts_nopass_tls) itself, or a hand-written C(/etc/exim4/exim4.conf) (exim reads it instead of what
+          C(update-exim4.conf) builds).
         - Wrong input, such as an entry of O(sendclean.mta.smtp_relay#role:main:smtp_relay_main_cf_settings) that
           sets C(smtp_sasl_auth_soft_bounce) to anything but V(yes), is refused earlier, by the role's input check.
         - The task does not fail with them - before the MTA is installed some are expected; the role fails with
@@ -131,14 +142,16 @@ relay_plan:
       returned: with V(postfix)
       sample: /etc/postfix
     commands:
-      description: The paths of C(postconf), C(postfix), C(postmap) and C(postqueue).
+      description: The paths of C(postconf), C(postfix), C(postmap) and C(postqueue); for exim4 of
+        C(update-exim4.conf) (C(update_exim4_conf)) and C(exim4) (C(exim)).
       type: dict
-      returned: with V(postfix)
+      returned: with V(postfix) or V(exim4)
       sample: {postconf: /usr/sbin/postconf, postfix: /usr/sbin/postfix, postmap: /usr/sbin/postmap,
                postqueue: /usr/sbin/postqueue}
     packages:
       description: The MTA's packages of the OS family the host lacks (empty when all are installed, or the role
-        manages none) - for nullmailer C(nullmailer) and C(ca-certificates), none on a decommissioned host.
+        manages none) - for nullmailer C(nullmailer) and C(ca-certificates), for exim4 C(exim4-daemon-light) and
+        C(ca-certificates), none on a decommissioned host.
       type: list
       elements: str
       returned: always
@@ -191,7 +204,7 @@ relay_plan:
       returned: always
       contains:
         path:
-          description: The credentials file (C(sasl_passwd), or nullmailer's C(remotes)).
+          description: The credentials file (C(sasl_passwd), nullmailer's C(remotes), or exim4's C(passwd.client)).
           type: str
           sample: /etc/postfix/sasl_passwd
         record_path:
@@ -203,11 +216,13 @@ relay_plan:
           type: str
         entries:
           description: Each line's key and the slot whose user it names - for Postfix every sender, then
-            C([relay]:port) for V(default); for nullmailer the relay's line without its credentials.
+            C([relay]:port) for V(default); for nullmailer the relay's line without its credentials; for exim4 the
+            relay's name and, when the host resolves it to another, its canonical name (exim looks the line up by
+            that one).
           type: dict
           sample: {"orders@shop.example": "orders@shop.example", "[us1-mta1.sendclean.net]:587": default}
         format:
-          description: The file's format - V(sasl_passwd) or V(nullmailer_remotes).
+          description: The file's format - V(sasl_passwd), V(nullmailer_remotes) or V(exim4_passwd_client).
           type: str
         mode:
           description: The file's mode.
@@ -242,7 +257,7 @@ relay_plan:
           type: bool
     retired:
       description: The credentials files of the MTA the host had before (Postfix's C(sasl_passwd) and its maps,
-        nullmailer's C(remotes)) that are still there - the identity is the host's, not the MTA's, and only the MTA
+        nullmailer's C(remotes), exim4's C(passwd.client)) that are still there - the identity is the host's, not the MTA's, and only the MTA
         that relays keeps the password.
       type: list
       elements: str
@@ -267,15 +282,17 @@ relay_plan:
       type: bool
       returned: with V(postfix)
     reload_applies:
-      description: Whether the role reloads Postfix after a change (it manages the service and Postfix is installed).
+      description: Whether the role reloads Postfix after a change (it manages the service and Postfix is installed);
+        for exim4, after C(update-exim4.conf) built a new configuration, when exim4 ran before the run.
       type: bool
-      returned: with V(postfix)
+      returned: with V(postfix) or V(exim4)
     flush_applies:
       description: Whether the role flushes Postfix's queue (C(postqueue -f)) after new credentials were written and
         Postfix reloaded, so that mail deferred while the relay refused the old password leaves at once - the host
         relays (V(present)), the role manages the service and writes to V(/), Postfix is installed, not in check mode.
+        For exim4 the same with C(exim4 -qff), which also ignores exim's retry times.
       type: bool
-      returned: with V(postfix)
+      returned: with V(postfix) or V(exim4)
     start_needed:
       description: Whether to start the MTA and enable it at boot - the role manages the service and writes to V(/),
         the MTA is installed (or, for nullmailer, installed by this run), and it is stopped or not enabled.
@@ -297,10 +314,10 @@ relay_plan:
       type: bool
       returned: with V(postfix)
     replaces:
-      description: The MTAs the host has that installing nullmailer removes.
+      description: The MTAs the host has that installing nullmailer or exim4 removes.
       type: list
       elements: str
-      returned: with V(nullmailer)
+      returned: with V(nullmailer) or V(exim4)
       sample: [postfix]
     files:
       description: The one-line files to write because they differ - each C(path), C(content), C(mode), C(owner) and
@@ -316,9 +333,9 @@ relay_plan:
       type: dict
       returned: with V(nullmailer)
     service:
-      description: nullmailer's service.
+      description: nullmailer's or exim4's service.
       type: str
-      returned: with V(nullmailer)
+      returned: with V(nullmailer) or V(exim4)
       sample: nullmailer
     stop_needed:
       description: Whether nullmailer must be stopped and disabled - a decommissioned host, whose mail it then holds
@@ -330,6 +347,35 @@ relay_plan:
         runs (one that this run starts reads the new files anyway).
       type: bool
       returned: with V(nullmailer)
+    configure:
+      description: Whether exim4's configuration files are there to write - exim4 is installed, or the files go to
+        a scratch root; false in check mode on a host without exim4.
+      type: bool
+      returned: with V(exim4)
+    update_conf:
+      description: C(/etc/exim4/update-exim4.conf.conf) - C(path), and C(settings), the C(dc_*) values that differ
+        as [{key, value}] - C(dc_smarthost) (V(host::port)) and C(dc_eximconfig_configtype) (a host of V(satellite)
+        stays one, any other becomes V(smarthost), which keeps local delivery); none on a decommissioned host.
+      type: dict
+      returned: with V(exim4)
+      sample: {path: /etc/exim4/update-exim4.conf.conf, settings: [{key: dc_smarthost, value: "us1-mta1.sendclean.net::587"}]}
+    macros:
+      description: The role's block of macros in C(/etc/exim4/exim4.conf.localmacros), or in
+        C(/etc/exim4/conf.d/main/000_localmacros) with the split configuration (which ignores the other) - C(path),
+        C(lines), C(marker), C(owner), C(group), C(mode), C(state) (V(absent) on a decommissioned host) and C(write).
+      type: dict
+      returned: with V(exim4)
+    transport:
+      description: The smarthost transport - C(source) (the stock transport file, or the template), C(path) (its
+        C(.rul), or the template itself), C(owner), C(group), C(mode) and C(write) (it lacks the role's options). A
+        decommissioned host keeps them - without credentials exim then defers at AUTH, holding the mail.
+      type: dict
+      returned: with V(exim4)
+    update_needed:
+      description: Whether to run C(update-exim4.conf) - a configuration file changes, or what it built last is older
+        than the role's files (a run whose C(update-exim4.conf) failed); on the host's own exim4, not in check mode.
+      type: bool
+      returned: with V(exim4)
 msg:
   description: Said when the MTA replaces another one the host has, which the role does only when
     O(sendclean.mta.smtp_relay#role:main:smtp_relay_mta) names it.

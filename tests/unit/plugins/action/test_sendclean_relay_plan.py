@@ -151,3 +151,36 @@ def test_senders_are_refused_for_nullmailer(run_action):
     with pytest.raises(AnsibleActionFail) as caught:
         run_action({'host': nullmailer_facts(), 'users': USERS}, smtp_relay_senders=[{'sender': 'orders@shop.example'}])
     assert caught.value.message.startswith('smtp_relay_senders is refused with nullmailer (smtp_relay_mta=auto)')
+
+
+def exim4_facts(mtas=('exim4',), canonical='us1-mta1.sendclean.net'):
+    """What sendclean_relay_facts reports of an exim4 host as Debian's package leaves it (local delivery only)."""
+    return {'files': {'etc/exim4/passwd.client': MISSING}, 'mtas': list(mtas), 'packages': {'ca-certificates': True},
+            'exim4': {'split': False, 'update_conf': {'dc_eximconfig_configtype': 'local', 'dc_smarthost': ''},
+                      'macros': None, 'transport_current': False, 'foreign_options': [], 'hand_config': False,
+                      'generated_stale': False, 'relay_canonical_name': canonical, 'passwd_client': {},
+                      'running': True, 'enabled': True} if 'exim4' in mtas else None}
+
+
+def test_the_plan_of_an_exim4_host(run_action):
+    result = run_action({'host': exim4_facts(canonical='mta-a.sendclean.net'), 'users': USERS})
+    planned = result['relay_plan']
+    assert (result['changed'], result.get('failed', False), 'msg' in result) == (False, False, False)
+    assert (planned['mta'], planned['steps_needed'], planned['update_needed']) == ('exim4', True, True)
+    assert planned['update_conf']['settings'] == [{'key': 'dc_eximconfig_configtype', 'value': 'smarthost'},
+                                                  {'key': 'dc_smarthost', 'value': 'us1-mta1.sendclean.net::587'}]
+    assert planned['credentials']['entries'] == {'us1-mta1.sendclean.net': 'default', 'mta-a.sendclean.net': 'default'}
+    assert planned['credentials']['format'] == 'exim4_passwd_client'
+    assert planned['transport']['write'] is True and planned['reload_applies'] is True
+
+
+def test_exim4_replacing_postfix_is_said(run_action):
+    result = run_action({'host': exim4_facts(mtas=['postfix']), 'users': USERS}, smtp_relay_mta='exim4')
+    assert result['msg'] == 'exim4 replaces postfix on this host (smtp_relay_mta=exim4).'
+    assert result['relay_plan']['packages'] == ['exim4-daemon-light']
+
+
+def test_senders_are_refused_for_exim4(run_action):
+    with pytest.raises(AnsibleActionFail) as caught:
+        run_action({'host': exim4_facts(), 'users': USERS}, smtp_relay_senders=[{'sender': 'orders@shop.example'}])
+    assert caught.value.message.startswith('smtp_relay_senders is refused with exim4 (smtp_relay_mta=auto)')
