@@ -157,6 +157,13 @@ def test_an_unreadable_credentials_file_fails_naming_it(capsys, root):
     assert result['msg'].startswith('cannot read the credentials file %s' % (root / 'etc/postfix/sasl_passwd'))
 
 
+def test_an_unreadable_record_fails_naming_it(capsys, root):
+    (root / 'etc/sendclean/smtp_relay.json').mkdir(parents=True)
+    result, dummy = run_module(capsys, root, expect_failure=True)
+    assert str(root / 'etc/sendclean/smtp_relay.json') in result['msg']
+    assert 'credentials file' not in result['msg']
+
+
 def test_the_packages(capsys, root):
     result, dummy = run_module(capsys, root, packages=['no-such-package-sendclean'])
     assert result['relay_facts']['packages'] == {'no-such-package-sendclean': False}
