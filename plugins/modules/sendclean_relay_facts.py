@@ -216,7 +216,8 @@ relay_facts:
             or C(etc/exim4/conf.d/main/000_localmacros) when split); null without the block.
           type: list
           elements: str
-          sample: ["REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *"]
+          sample: [".ifdef REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS == *", ".else",
+                   "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *", ".endif"]
         transport_current:
           description: Whether the smarthost transport has the role's options (C(hosts_require_auth),
             C(hosts_nopass_tls)) on the text Debian ships now - the C(.rul) of the split configuration, or the

@@ -28,7 +28,8 @@ CFILEMODE='644'
 dc_use_split_config='%s'
 dc_localdelivery='mail_spool'
 """
-MACROS = ['REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *']
+MACROS = ['.ifdef REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS', 'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS == *', '.else',
+          'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *', '.endif']
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_unsplit_as_the_role_leaves_it(root):
     template = root / 'etc/exim4/exim4.conf.template'
     write(template, with_options(template.read_text()))
     write(root / 'etc/exim4/exim4.conf.localmacros', '# the host\'s own\nMY_MACRO = 1\n'
-          '# BEGIN sendclean.mta.smtp_relay\n%s\n# END sendclean.mta.smtp_relay\n' % MACROS[0])
+          '# BEGIN sendclean.mta.smtp_relay\n%s\n# END sendclean.mta.smtp_relay\n' % '\n'.join(MACROS))
     state = exim4_state(str(root), None)
     assert (state['transport_current'], state['macros']) == (True, MACROS)
 

@@ -8,7 +8,7 @@ exim looks it up, the host's local delivery stays, and a converged host has no s
 
 import pytest
 
-from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import macro_lines, update_conf_keys
+from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import macro_lines, macro_values, update_conf_keys
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import plan as make_plan
 
 MISSING = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
@@ -60,18 +60,34 @@ def plan(the_settings=None, facts=None, users=None, check_mode=False):
 
 def test_tls_is_required_so_an_unverified_relay_defers_the_mail():
     """Without REQUIRE_TLS exim delivers in clear, without AUTH, and the relay's 530 bounces the mail."""
-    assert macro_lines(settings())[0] == 'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *'
-    assert plan()['macros']['lines'][0] == 'REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *'
+    assert macro_values(settings())[0] == ('REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS', '*')
+    assert plan()['macros']['lines'] == macro_lines(settings())
+
+
+@pytest.mark.parametrize('port, ca_file', [(587, None), (465, '/etc/ssl/private-ca.pem')])
+def test_a_macro_the_host_defines_itself_is_redefined_not_defined_twice(port, ca_file):
+    """exim refuses a second plain definition ("already defined"): a host with its own
+    REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS line made update-exim4.conf fail on every run (found in a Debian 12 root).
+    Each macro is redefined with == when defined, defined with = when not (measured: rc 0 both ways)."""
+    the_settings = settings(port=port, tls_ca_file=ca_file)
+    lines = macro_lines(the_settings)
+    values = macro_values(the_settings)
+    assert len(lines) == 5 * len(values)
+    for index, (name, value) in enumerate(values):
+        assert lines[5 * index:5 * index + 5] == [
+            '.ifdef ' + name, name + ' == ' + value, '.else', name + ' = ' + value, '.endif']
+    plain = [line for line in lines if not line.startswith('.') and ' == ' not in line]
+    assert len(plain) == len(values)
 
 
 def test_the_role_s_ca_file_replaces_the_system_store_only_when_set():
     assert not any('VERIFY_CERTIFICATES' in line for line in macro_lines(settings()))
-    assert 'REMOTE_SMTP_SMARTHOST_TLS_VERIFY_CERTIFICATES = /etc/ssl/private-ca.pem' in macro_lines(
+    assert ('REMOTE_SMTP_SMARTHOST_TLS_VERIFY_CERTIFICATES', '/etc/ssl/private-ca.pem') in macro_values(
         settings(tls_ca_file='/etc/ssl/private-ca.pem'))
 
 
 def test_port_465_speaks_tls_from_the_start():
-    assert 'REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps' in macro_lines(settings(port=465))
+    assert ('REMOTE_SMTP_SMARTHOST_PROTOCOL', 'smtps') in macro_values(settings(port=465))
     assert not any('PROTOCOL' in line for line in macro_lines(settings()))
 
 
