@@ -319,6 +319,15 @@ relay_plan:
       elements: str
       returned: with V(nullmailer) or V(exim4)
       sample: [postfix]
+    stop_replaced:
+      description: The services of the MTAs in RV(relay_plan.replaces) to stop before the install removes them - the
+        role manages the service, writes to V(/) and installs the MTA in this run. Their package stops them only
+        where C(invoke-rc.d) may; under a C(policy-rc.d) that forbids it (containers, chroots) the old daemon would
+        go on running from its removed binary.
+      type: list
+      elements: str
+      returned: with V(exim4)
+      sample: [postfix]
     files:
       description: The one-line files to write because they differ - each C(path), C(content), C(mode), C(owner) and
         C(group). C(me) from O(sendclean.mta.smtp_relay#role:main:smtp_relay_myhostname), C(defaultdomain) and
