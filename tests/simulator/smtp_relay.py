@@ -206,6 +206,14 @@ class RelayHandler:
         self.log.write("auth", user=username, mechanism=mechanism, ok=ok, reason=verdict.get("reason"), tls=tls_on)
         return AuthResult(success=ok, handled=False, auth_data=username if ok else None)
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # pylint: disable=invalid-name
+        """Logs every EHLO (before and after STARTTLS): a client that gives up at the TLS handshake, as one that
+        cannot verify the relay's certificate does, shows as an EHLO without TLS followed by no AUTH."""
+        tls_on, dummy = tls_details(session)
+        session.host_name = hostname  # what aiosmtpd does itself without this hook
+        self.log.write("ehlo", name=hostname, tls=tls_on, peer=list(session.peer or ()))
+        return responses
+
     async def handle_DATA(self, server, session, envelope):  # pylint: disable=invalid-name  # aiosmtpd's hook name
         username = session.auth_data if session.authenticated else None
         tls_on, tls_version = tls_details(session)
