@@ -48,7 +48,12 @@ class ActionModule(ActionBase):
         # Host problems are the role's to report: before an install, a host without the MTA has some that the
         # install settles.
         relay_plan = PLANNERS[settings['mta']](settings, params['host'], params['users'], self._task.check_mode)
-        result.update(changed=False, relay_plan=dict(relay_plan, mta=settings['mta']))
+        # Installing the MTA removes the one the host has, whose package stops its daemon only where invoke-rc.d may:
+        # under a policy-rc.d that forbids it (containers, chroots) the daemon would go on running from its deleted
+        # binary, holding port 25 (measured in Debian 12 and 13 roots). Where the role manages the service it stops
+        # that MTA first; each MTA's service has the MTA's name.
+        stop_replaced = settings['mta_replaces'] if settings['manage_service'] and relay_plan['on_host'] else []
+        result.update(changed=False, relay_plan=dict(relay_plan, mta=settings['mta'], stop_replaced=stop_replaced))
         if settings['mta_replaces']:
             # Installing the MTA removes the one the host has (Debian's packages conflict): said in every output.
             result.update(msg='%s replaces %s on this host (smtp_relay_mta=%s).'

@@ -320,13 +320,13 @@ relay_plan:
       returned: with V(nullmailer) or V(exim4)
       sample: [postfix]
     stop_replaced:
-      description: The services of the MTAs in RV(relay_plan.replaces) to stop before the install removes them - the
-        role manages the service, writes to V(/) and installs the MTA in this run. Their package stops them only
-        where C(invoke-rc.d) may; under a C(policy-rc.d) that forbids it (containers, chroots) the old daemon would
-        go on running from its removed binary.
+      description: The services of the MTAs the host has that installing its MTA removes, to stop before the
+        install - the role manages the service and writes to V(/). Their package stops them only where
+        C(invoke-rc.d) may; under a C(policy-rc.d) that forbids it (containers, chroots) the old daemon would go on
+        running from its removed binary.
       type: list
       elements: str
-      returned: with V(exim4)
+      returned: always
       sample: [postfix]
     files:
       description: The one-line files to write because they differ - each C(path), C(content), C(mode), C(owner) and

@@ -32,8 +32,6 @@ from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import 
 TLS_PORT = 465
 # What a host that moves to exim4 keeps of its former MTA: its credentials files go, the identity stays in the record.
 FORMER_CREDENTIALS = [SASL_PASSWD] + map_files() + [REMOTES]
-# The service of each MTA that installing exim4 removes.
-REPLACED_SERVICES = {'postfix': 'postfix', 'nullmailer': 'nullmailer'}
 
 
 def macro_values(settings):
@@ -144,18 +142,12 @@ def plan(settings, host, users, check_mode):
     # one and fails the host before any reload. A run that failed there leaves the files written and the build older
     # than them (generated_stale): the next run builds again instead of finding the files converged.
     update_needed = bool(on_host and installed and not check_mode and (config_changes or exim4.get('generated_stale')))
-    # Installing exim4 removes the MTA the host had; its package stops its daemon only where invoke-rc.d may (a
-    # policy-rc.d that forbids it, as in containers and chroots, leaves it running from its deleted binary, holding
-    # port 25: measured in Debian 12 and 13 roots). Where the role manages the service it stops that MTA first.
-    stop_replaced = [REPLACED_SERVICES[mta] for mta in settings['mta_replaces']
-                     if mta in REPLACED_SERVICES] if manage_service and packages else []
     return {
         'steps_needed': bool(packages or problems or changes or update_needed
                              or (manage_service and installed and not (running and enabled))),
         'problems': problems,
         'on_host': on_host,
         'replaces': settings['mta_replaces'],
-        'stop_replaced': stop_replaced,
         'packages': packages,
         # The files exist once exim4 is: in check mode on a host without it, only the install is reported.
         'configure': installed or not on_host,

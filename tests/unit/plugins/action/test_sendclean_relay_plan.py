@@ -123,6 +123,21 @@ def test_replacing_another_mta_is_said(run_action):
 def test_keeping_the_host_s_postfix_says_nothing(run_action):
     result = run_action({'host': dict(relay_facts(), mtas=['postfix']), 'users': USERS})
     assert 'msg' not in result
+    assert result['relay_plan']['stop_replaced'] == []
+
+
+@pytest.mark.parametrize('mta, facts, variables, stopped', [
+    ('postfix', dict(relay_facts(installed=False), mtas=['exim4']), {}, ['exim4']),
+    ('nullmailer', nullmailer_facts(mtas=['postfix']), {}, ['postfix']),
+    ('nullmailer', nullmailer_facts(mtas=['postfix']), {'smtp_relay_manage_service': False}, []),
+    ('nullmailer', nullmailer_facts(mtas=['postfix']), {'smtp_relay_config_root': '/srv/image'}, []),
+])
+def test_the_mta_an_install_removes_is_stopped_first(run_action, mta, facts, variables, stopped):
+    """Under a policy-rc.d that forbids invoke-rc.d, removing Postfix left its master running (and exim4's daemon,
+    the other way round, on 127.0.0.1:25), measured in Debian 12 and 13 roots: the role stops it first, where it
+    manages the service on the host."""
+    result = run_action({'host': facts, 'users': USERS}, smtp_relay_mta=mta, **variables)
+    assert result['relay_plan']['stop_replaced'] == stopped
 
 
 def test_the_plan_of_a_nullmailer_host(run_action):

@@ -202,23 +202,3 @@ def test_the_macros_block_is_the_one_the_facts_read():
     macros = plan()['macros']
     assert (macros['marker'], macros['owner'], macros['group'], macros['mode'], macros['state']) == (
         '# {mark} sendclean.mta.smtp_relay', 'root', 'root', '0644', 'present')
-
-
-@pytest.mark.parametrize('replaced, manage_service, root, stopped', [
-    (['postfix'], True, '/', ['postfix']),
-    (['nullmailer'], True, '/', ['nullmailer']),
-    (['postfix'], False, '/', []),
-    (['postfix'], True, '/srv/image', []),
-    ([], True, '/', []),
-])
-def test_the_mta_exim4_replaces_is_stopped_before_the_install(replaced, manage_service, root, stopped):
-    """Under a policy-rc.d that forbids invoke-rc.d, removing Postfix left its master running (and exim4's daemon,
-    the other way round, on 127.0.0.1:25), measured in Debian 12 and 13 roots: the role stops it first, where it
-    manages the service on the host."""
-    planned = plan(settings(mta_replaces=replaced, manage_service=manage_service, config_root=root),
-                   host(installed=False))
-    assert planned['stop_replaced'] == stopped
-
-
-def test_nothing_is_stopped_when_exim4_is_installed_already():
-    assert plan(settings(mta_replaces=['postfix'])).get('stop_replaced') == []
