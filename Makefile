@@ -167,10 +167,11 @@ doc-check: stage
 	@for module in sendclean_relay_facts sendclean_relay_plan sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record; do \
 		$(ANSIBLE_ENV) $(BIN)/ansible-doc sendclean.mta.$$module > build/$$module.txt || exit 1; \
 	done
-	@$(ANSIBLE_ENV) $(BIN)/ansible-doc -l sendclean.mta > build/ansible-doc-list.txt
+	@# As JSON: the text listing cuts descriptions at 80 columns when its output is no terminal.
+	@$(ANSIBLE_ENV) $(BIN)/ansible-doc -l -j sendclean.mta > build/ansible-doc-list.json
 	@for module in sendclean_relay_facts sendclean_relay_plan sendclean_relay_credentials sendclean_relay_exim4_transport sendclean_relay_record \
 			sendclean_relay_users sendclean_relay_unclaimed; do \
-		grep -q "^sendclean.mta.$$module *Internal to the smtp_relay role" build/ansible-doc-list.txt \
+		grep -q "\"sendclean.mta.$$module\": \"Internal to the smtp_relay role" build/ansible-doc-list.json \
 			|| { echo "ansible-doc -l does not say $$module is internal to the smtp_relay role"; exit 1; }; \
 	done
 	@echo "doc-check: ansible-doc renders the API modules with env fallbacks and the action group, and the role's internal modules"
