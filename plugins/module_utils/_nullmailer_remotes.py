@@ -116,9 +116,9 @@ def unsafe(value):
 def bad_keys(keys):
     """Why some of ``keys`` cannot be relay lines of the file (empty, a comment, with credentials, or not written as
     key_of writes them), or None."""
-    bad = [key for key in keys if not key or key.startswith('#') or key_of(split(key)) != key
-           or any(argument.startswith(prefixes) for argument in split(key)
-                  for prefixes in CREDENTIAL_OPTIONS.values())]
+    credential_prefixes = tuple(prefix for prefixes in CREDENTIAL_OPTIONS.values() for prefix in prefixes)
+    bad = [key for key in keys if not key or key.startswith('#') or key_of(split(key)) != key or any(
+        argument.startswith(credential_prefixes) for argument in split(key))]
     if bad:
         return ('entries has relay lines nullmailer would not read back as given (empty, a comment, with --user or '
                 '--pass, or not quoted as the role quotes): %s' % ', '.join(repr(key) for key in bad))

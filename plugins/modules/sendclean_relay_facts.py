@@ -331,8 +331,8 @@ def main():
         module.fail_json(msg='cannot read the credentials file %s: %s' % (sasl_passwd, exc.strerror))
     remote_entries = dict((key, (user, password)) for key, user, password in remote_lines)
     # Masked by Ansible should one ever reach the result.
-    module.no_log_values.update(password for dummy, password in list(record_credentials.values()) + list(entries.values())
-                                + list(remote_entries.values()) + list(passwd_client.values()) if password)
+    read_credentials_pairs = [record_credentials, entries, remote_entries, passwd_client]
+    module.no_log_values.update(password for pairs in read_credentials_pairs for dummy, password in pairs.values() if password)
     nullmailer = nullmailer_state(module, 'nullmailer' in mtas, under(root, nullmailer_layout.TRIGGER),
                                   module.params['service_status'])
     nullmailer.update(remotes=credential_facts(remote_entries, record_credentials), remote_lines=len(remote_lines))
