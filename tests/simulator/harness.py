@@ -243,7 +243,8 @@ def run_command(args):
     with start_from_args(args) as sim:
         # Both files carry the token: write them private.
         if args.config_out:
-            write_file_atomically(args.config_out, integration_config_yaml(sim.integration_config()))
+            extra = dict(var.split("=", 1) for var in args.var)
+            write_file_atomically(args.config_out, integration_config_yaml(dict(sim.integration_config(), **extra)))
         if args.env_out:
             write_file_atomically(args.env_out, shell_exports(sim.environment()))
         return subprocess.call(command, env=dict(os.environ, **sim.environment()))
@@ -267,6 +268,8 @@ def parse_args(argv):
     run.set_defaults(handler=run_command)
     run.add_argument("--config-out", help="write an ansible-test integration config (YAML) here")
     run.add_argument("--env-out", help="write shell exports of the SENDCLEAN_* variables here")
+    run.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                     help="one more variable of the --config-out file, for targets that need it")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
     serve_parser = subcommands.add_parser("serve", help="serve until Ctrl-C, for manual use")
     serve_parser.set_defaults(handler=serve)

@@ -4,16 +4,17 @@
 environment (build/matrix/<version>/venv, from tests/matrix/ansible-core-<version>.txt) and its own staged
 copy of the collection, and runs the same three ansible-test commands as the Makefile, integration against
 the simulator. Integration on a leg runs the targets that exercise what differs between ansible-core versions
-(module and role behaviour: MATRIX_TARGETS); the reliability suites test this collection's own Python code and run
-on 2.19 only, which keeps the whole `make test` well inside CI's time. A leg whose Python is not on this machine is
-reported as SKIPPED, never as passed; --require-all makes a skipped leg fail the run.
+(module and role behaviour: MATRIX_TARGETS), smtp_relay_render without its identity and senders scenarios; those and
+the reliability suites test this collection's own Python code and run on 2.19 only, which keeps the whole `make test`
+well inside CI's time. A leg whose Python is not on this machine is reported as SKIPPED, never as passed;
+--require-all makes a skipped leg fail the run.
 
-The legs build their venvs and stage one after the other, then test side by side: their integration mostly waits on
-ansible-playbook and the simulator, so two legs share the cores well. Nothing of one leg's run is the other's: its
-venv, staged copy (so its ansible-test output and temporary directories), simulator (on a free port) and Python
-version (so ansible-test's sanity venvs under ~/.ansible/test/venv). Each line a leg prints goes to stdout after the
-leg's name in brackets, and to the leg's log, build/matrix/<version>/test-matrix.log, whose end is shown again
-after the summary when the leg failed.
+The legs build their venvs and stage one after the other, then test side by side (tests/utils/lanes.py): their
+integration mostly waits on ansible-playbook and the simulator, so two legs share the cores well. Nothing of one
+leg's run is the other's: its venv, staged copy (so its ansible-test output and temporary directories), simulator (on
+a free port) and Python version (so ansible-test's sanity venvs under ~/.ansible/test/venv). Each line a leg prints
+goes to stdout after the leg's name in brackets, and to the leg's log, build/matrix/<version>/test-matrix.log, whose
+end is shown again after the summary when the leg failed.
 """
 
 import argparse
@@ -23,9 +24,9 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+
+from lanes import Lane, run_side_by_side, summarize
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYENV = os.path.expanduser('~/.pyenv/versions')
@@ -35,9 +36,6 @@ LEGS = (
     ('2.20', '3.12', (os.path.join(PYENV, '3.12.1/bin/python3.12'), 'python3.12')),
     ('2.21', '3.13', (os.path.join(PYENV, '3.13.0/bin/python3.13'), 'python3.13')),
 )
-# The lines of a failed leg's log shown again after the summary.
-FAILURE_TAIL = 60
-STDOUT_LOCK = threading.Lock()
 
 
 def find_python(version, candidates):
@@ -75,7 +73,7 @@ def claim_errors(base_python):
     return errors
 
 
-class Leg:
+class Leg(Lane):
     """One ansible-core version: its venv, its staged collection, and the commands run there."""
 
     def __init__(self, core, python_version, python):
@@ -83,35 +81,13 @@ class Leg:
         self.python_version = python_version
         self.python = python
         self.root = os.path.join(REPO, 'build', 'matrix', core)
+        super().__init__(core, 'ansible-core %s on Python %s' % (core, python_version),
+                         os.path.join(self.root, 'test-matrix.log'))
         self.venv = os.path.join(self.root, 'venv')
         self.bin = os.path.join(self.venv, 'bin')
         self.collections = os.path.join(self.root, 'collections')
         self.staged = os.path.join(self.collections, 'ansible_collections', 'sendclean', 'mta')
         self.requirements = os.path.join(REPO, 'tests', 'matrix', 'ansible-core-%s.txt' % core)
-        self.log = os.path.join(self.root, 'test-matrix.log')
-        self.timings = []
-        os.makedirs(self.root, exist_ok=True)
-        # 0600 like the integration log: the output of the runs is not meant for other users.
-        self.log_stream = os.fdopen(os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w', encoding='utf-8')
-
-    def say(self, line):
-        """One line of this leg's output: to its log, and to stdout after the leg's name."""
-        self.log_stream.write(line + '\n')
-        self.log_stream.flush()
-        with STDOUT_LOCK:
-            print('[%s] %s' % (self.core, line), flush=True)
-
-    def run(self, command, **kwargs):
-        """Run a command, echoing it and its output; raise CalledProcessError when it fails."""
-        self.say('+ %s' % ' '.join(command))
-        # Unbuffered, the Python tools' stdout and stderr keep their order in the one pipe.
-        env = dict(kwargs.pop('env', os.environ), PYTHONUNBUFFERED='1')
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
-                              errors='replace', **kwargs) as process:
-            for line in process.stdout:
-                self.say(line.rstrip('\n'))
-        if process.returncode:
-            raise subprocess.CalledProcessError(process.returncode, command)
 
     def environment(self):
         """The Makefile's ANSIBLE_ENV, pointing at this leg's venv and staged collection."""
@@ -154,38 +130,14 @@ class Leg:
         env = self.environment()
         harness = [sys.executable, os.path.join(REPO, 'tests', 'simulator', 'harness.py'), 'run',
                    '--workdir', os.path.join(self.root, 'integration'),
-                   '--config-out', os.path.join(self.staged, 'tests', 'integration', 'integration_config.yml'), '--']
+                   '--config-out', os.path.join(self.staged, 'tests', 'integration', 'integration_config.yml'),
+                   '--var', 'smtp_relay_render_identity_and_senders=false', '--']
         return (
             ('sanity', lambda: self.run(self.ansible_test('sanity'), cwd=self.staged, env=env)),
             ('units', lambda: self.run(self.ansible_test('units', '--local'), cwd=self.staged, env=env)),
             ('integration', lambda: self.run(harness + self.ansible_test('integration', '--local', *MATRIX_TARGETS),
                                              cwd=self.staged, env=env)),
         )
-
-    def run_steps(self, steps):
-        """Run the steps in order; return None when all passed, else the FAILED line of the first that failed."""
-        for name, step in steps:
-            started = time.monotonic()
-            self.say('=== ansible-core %s on Python %s: %s ===' % (self.core, self.python_version, name))
-            try:
-                step()
-            except subprocess.CalledProcessError as error:
-                return 'FAILED: ansible-core %s on Python %s: %s (exit %d), output in %s' % (
-                    self.core, self.python_version, name, error.returncode, self.log)
-            self.timings.append('%s %ds' % (name, time.monotonic() - started))
-        return None
-
-    def passed_line(self):
-        """The report line of a leg whose steps all passed, with the time of each."""
-        return 'PASSED: ansible-core %s on Python %s (%s)' % (self.core, self.python_version, ', '.join(self.timings))
-
-    def show_end_of_log(self):
-        """Print the end of the leg's log, where its failure is."""
-        self.log_stream.close()
-        with open(self.log, encoding='utf-8', errors='replace') as stream:
-            lines = stream.read().splitlines()
-        print('=== the last %d lines of %s ===' % (min(FAILURE_TAIL, len(lines)), self.log))
-        print('\n'.join(lines[-FAILURE_TAIL:]))
 
 
 def main():
@@ -203,7 +155,7 @@ def main():
         sys.exit('test-matrix: ' + '; '.join(errors))
 
     started = time.monotonic()
-    legs, failures, skipped = [], {}, []
+    legs, skipped = [], []
     for core, python_version, candidates in LEGS:
         if args.only and core not in args.only:
             continue
@@ -214,21 +166,10 @@ def main():
             legs.append(Leg(core, python_version, python))
     # One after the other: both legs' stage writes ansible-test's shared cache (~/.ansible/test/cache).
     for leg in legs:
-        failures[leg.core] = leg.run_steps(leg.setup_steps())
-    ready = [leg for leg in legs if failures[leg.core] is None]
-    if ready:
-        with ThreadPoolExecutor(max_workers=len(ready)) as pool:
-            for leg, failure in zip(ready, pool.map(lambda leg: leg.run_steps(leg.test_steps()), ready)):
-                failures[leg.core] = failure
-    print('=== version matrix (%ds) ===' % (time.monotonic() - started))
-    for leg in legs:
-        print(failures[leg.core] or leg.passed_line())
-    for line in skipped:
-        print(line)
-    for leg in legs:
-        if failures[leg.core]:
-            leg.show_end_of_log()
-    if any(failures.values()) or (skipped and args.require_all):
+        leg.run_steps(leg.setup_steps())
+    run_side_by_side(legs, Leg.test_steps)
+    failed = summarize('version matrix', legs, started, skipped)
+    if failed or (skipped and args.require_all):
         return 1
     return 0
 

@@ -6,7 +6,7 @@ password in the output of a task that deliberately sets return_password without 
 only for passwords: the token never has an excuse). Warnings, failure messages and diffs are part of the output,
 so they are covered.
 
-Run from the staged collection (ansible_collections/sendclean/mta), as `make secrets-audit` does:
+Run from a staged collection (ansible_collections/sendclean/mta), as tests/utils/audit_lanes.py does:
 
     python tests/utils/secrets_audit.py --log ../../../../secrets-audit.log [TARGET...]
 
@@ -38,6 +38,7 @@ def parse_args(argv):
     parser.add_argument('--allow-disabled', action='store_true', help='also run targets marked disabled (named ones)')
     parser.add_argument('--var', action='append', default=[], metavar='NAME=VALUE',
                         help='one more variable of the integration config, for targets that need it')
+    parser.add_argument('--exclude', action='append', default=[], metavar='TARGET', help='leave this target out')
     parser.add_argument('targets', nargs='*', help='integration targets (default: all)')
     return parser.parse_args(argv)
 
@@ -51,6 +52,7 @@ def run_targets(sim, args):
                '--continue-on-error']
     command += ['--allow-destructive'] if args.allow_destructive else []
     command += ['--allow-disabled'] if args.allow_disabled else []
+    command += [option for target in args.exclude for option in ('--exclude', target)]
     command += args.targets
     handle = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(handle, 'wb') as log:
