@@ -26,7 +26,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._host_record import 
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import OS_FAMILIES, RECORD, SASL_PASSWD, map_files, under
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
-    MISSING_FILE, permissions_differ, rotated_slots, stale_entries,
+    MISSING_FILE, packages_to_install, permissions_differ, rotated_slots, stale_entries,
 )
 
 TLS_PORT = 465
@@ -117,10 +117,7 @@ def plan(settings, host, users, check_mode):
     credentials = credentials_plan(settings, host, users, root)
     retired = [under(root, path) for path in FORMER_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
 
-    installed_packages = host.get('packages') or {}
-    packages = [package for package in layout.PACKAGES
-                if not (installed if package == 'exim4-daemon-light' else installed_packages.get(package))]
-    packages = packages if settings['manage_packages'] and present else []
+    packages = packages_to_install(settings, host, layout.PACKAGES, 'exim4', 'exim4-daemon-light')
     problems = []
     if exim4.get('foreign_options'):
         problems.append('The remote_smtp_smarthost transport of %s already sets %s, which the role sets to * (a '

@@ -12,7 +12,11 @@ lookup key with the user each names and whether its password is the record's - n
 
 import hashlib
 
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAILNAME, under
+
 MISSING_FILE = {'exists': False, 'checksum': None, 'mode': None, 'owner': None, 'group': None}
+# The mode of the MTAs' configuration files the role writes whole (not the credentials).
+FILE_MODE = '0644'
 
 
 def file_differs(current, content, mode, owner, group):
@@ -40,3 +44,26 @@ def permissions_differ(current, mode, owner, group):
     """Whether an existing or missing file (its facts) lacks ``mode``, ``owner`` and ``group``; its content is not
     compared."""
     return dict(current, checksum=None) != dict(MISSING_FILE, exists=True, mode=mode, owner=owner, group=group)
+
+
+def packages_to_install(settings, host, packages, mta=None, mta_package=None):
+    """The ``packages`` the host lacks (the facts' ``packages``); none unless the role manages packages and the relay
+    is present. ``mta_package`` counts as installed when the host has the program of ``mta`` (the facts' ``mtas``),
+    whichever package brought it."""
+    if not (settings['manage_packages'] and settings['state'] == 'present'):
+        return []
+    installed = host.get('packages') or {}
+    has_mta = mta in (host.get('mtas') or [])
+    return [package for package in packages if not (has_mta if package == mta_package else installed.get(package))]
+
+
+def mailname_plan(settings, files, root):
+    """/etc/mailname (the domain of locally posted mail for Postfix and exim4): smtp_relay_mailname when it is set and
+    the relay present, else left as it is."""
+    mailname = {'path': under(root, MAILNAME), 'mode': FILE_MODE, 'owner': settings['config_owner'],
+                'group': settings['config_group'], 'content': None, 'write': False}
+    if settings['state'] == 'present' and settings['mailname']:
+        mailname['content'] = settings['mailname'] + '\n'
+        mailname['write'] = file_differs(files.get(MAILNAME, MISSING_FILE), mailname['content'], FILE_MODE,
+                                         settings['config_owner'], settings['config_group'])
+    return mailname

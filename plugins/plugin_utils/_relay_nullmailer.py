@@ -20,10 +20,9 @@ from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout impo
     MAILNAME, OS_FAMILIES, RECORD, SASL_PASSWD, map_files, under,
 )
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
-    MISSING_FILE, file_differs, permissions_differ, rotated_slots, stale_entries,
+    FILE_MODE, MISSING_FILE, file_differs, packages_to_install, permissions_differ, rotated_slots, stale_entries,
 )
 
-FILE_MODE = '0644'
 TLS_PORT = 465
 # What a host that leaves Postfix or exim4 for nullmailer keeps of them: the credentials files are removed, since the
 # identity lives in the host's record and nullmailer's remotes now holds the password.
@@ -89,10 +88,7 @@ def plan(settings, host, users, check_mode):
                             'group': group})
     credentials = credentials_plan(settings, host, users, root)
     retired = [under(root, path) for path in OTHER_MTA_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
-    installed_packages = host.get('packages') or {}
-    packages = [package for package in layout.PACKAGES
-                if not (installed if package == 'nullmailer' else installed_packages.get(package))]
-    packages = packages if settings['manage_packages'] and present else []
+    packages = packages_to_install(settings, host, layout.PACKAGES, 'nullmailer', 'nullmailer')
     on_host = root == ''
     # Only on the host itself: in an image, the init script or systemd-tmpfiles makes it when the image boots.
     trigger = nullmailer.get('trigger', 'missing') if on_host and present else 'fifo'

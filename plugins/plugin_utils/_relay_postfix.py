@@ -18,14 +18,14 @@ import re
 from ansible_collections.sendclean.mta.plugins.module_utils._exim4_layout import PASSWD_CLIENT
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import (
-    CONFIG_DIR, MAIN_CF, MAILNAME, MAP_SUFFIXES, MAP_TYPES, MASTER_CF, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
+    CONFIG_DIR, MAIN_CF, MAP_SUFFIXES, MAP_TYPES, MASTER_CF, OS_FAMILIES, POSTCONF, POSTFIX, POSTMAP, POSTQUEUE,
     RECORD, SASL_PASSWD, SOFT_BOUNCE_KEY, UNCHECKED, map_files, under,
 )
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
-    MISSING_FILE, file_differs, permissions_differ, rotated_slots, stale_entries,
+    FILE_MODE, MISSING_FILE, file_differs, mailname_plan, packages_to_install, permissions_differ, rotated_slots,
+    stale_entries,
 )
 
-FILE_MODE = '0644'
 CREDENTIALS_MODE = '0600'
 DEFAULT_SLOT = 'default'
 # The compatibility level of a templated main.cf is the newest that changes a default: 3.6, on every Postfix since
@@ -220,12 +220,7 @@ def plan(settings, host, users, check_mode):
         keys = [{'key': key, 'value': value} for key, value in relay.items()
                 if current.get(key) != value or key in implicit]
 
-    mailname = {'path': under(root, MAILNAME), 'mode': FILE_MODE, 'owner': settings['config_owner'],
-                'group': settings['config_group'], 'content': None, 'write': False}
-    if present and settings['mailname']:
-        mailname['content'] = settings['mailname'] + '\n'
-        mailname['write'] = file_differs(files.get(MAILNAME, MISSING_FILE), mailname['content'], FILE_MODE,
-                                         settings['config_owner'], settings['config_group'])
+    mailname = mailname_plan(settings, files, root)
 
     credentials = credentials_plan(settings, host, users, map_type, files, root)
     # The identity is the host's, not its MTA's: a host that leaves nullmailer keeps its user, and only the MTA that
@@ -235,9 +230,7 @@ def plan(settings, host, users, check_mode):
     checks_apply = on_host and installed and not check_mode
     wanted_interfaces = settings['main_cf_settings'].get('inet_interfaces',
                                                          settings['inet_interfaces'] if template else '')
-    installed_packages = host.get('packages') or {}
-    packages = [package for package in OS_FAMILIES[settings['os_family']]['packages']
-                if not installed_packages.get(package)] if settings['manage_packages'] and present else []
+    packages = packages_to_install(settings, host, OS_FAMILIES[settings['os_family']]['packages'])
     problems = host_problems(settings, postfix, files, map_type, root, relay) if present else []
     start_needed = bool(settings['manage_service'] and installed and not (postfix.get('running') and postfix.get('enabled')))
     checks_needed = checks_apply and (changes or files.get(UNCHECKED, MISSING_FILE)['exists']
