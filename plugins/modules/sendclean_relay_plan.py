@@ -22,10 +22,11 @@ description:
     and bounces mail the relay refuses at login (535) with C(--auth-login).
   - B(exim4) - through Debian's exim4-config - the smarthost and a config type that sends through it in
     C(/etc/exim4/update-exim4.conf.conf) (a host that delivers locally keeps it), the role's macros in the local macros
-    file (TLS required towards the relay, the role's CA file, C(smtps) on port 465), the smarthost transport's
-    C(hosts_require_auth) and C(hosts_nopass_tls) (M(sendclean.mta.sendclean_relay_exim4_transport)), and
-    C(/etc/exim4/passwd.client) keyed by the relay's configured and canonical names - and whether to run
-    C(update-exim4.conf), start or reload exim4, and flush its queue. Without the required TLS and AUTH exim sends
+    file (TLS required towards the relay, the role's CA file, C(smtps) on port 465, the host name), C(/etc/mailname),
+    the smarthost transport's C(hosts_require_auth) and C(hosts_nopass_tls)
+    (M(sendclean.mta.sendclean_relay_exim4_transport)), and C(/etc/exim4/passwd.client) keyed by the relay's
+    configured and canonical names - and whether to run C(update-exim4.conf), start or reload exim4, and flush its
+    queue. Without the required TLS and AUTH exim sends
     the mail in clear and without AUTH when the relay's certificate does not verify or the relay refuses the login,
     and the relay's refusal of that mail is permanent (a bounce); with them the mail stays queued.
   - It reads the role's variables itself (C(smtp_relay_*)), and fails naming each wrong one, though the role checks
@@ -196,7 +197,7 @@ relay_plan:
       description: C(/etc/mailname), as RV(relay_plan.main_cf) - C(path), C(mode), C(owner), C(group), C(content) (null when the
         role writes none) and C(write).
       type: dict
-      returned: with V(postfix)
+      returned: with V(postfix) or V(exim4)
     credentials:
       description: The credentials file, the options of M(sendclean.mta.sendclean_relay_credentials) and whether to
         run it.

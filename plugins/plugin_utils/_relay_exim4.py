@@ -26,7 +26,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils._host_record import 
 from ansible_collections.sendclean.mta.plugins.module_utils._nullmailer_layout import REMOTES
 from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import OS_FAMILIES, RECORD, SASL_PASSWD, map_files, under
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_files import (
-    MISSING_FILE, packages_to_install, permissions_differ, rotated_slots, stale_entries,
+    MISSING_FILE, mailname_plan, packages_to_install, permissions_differ, rotated_slots, stale_entries,
 )
 
 TLS_PORT = 465
@@ -38,12 +38,15 @@ def macro_values(settings):
     """The role's macros, as [(name, value)]. REQUIRE_TLS: without it exim, failing to verify the relay's certificate
     or offered no STARTTLS, delivers in clear with no AUTH and the relay's 530 bounces the mail; with it the mail is
     deferred. VERIFY_CERTIFICATES replaces the system store, so it is set only for the role's own CA file. PROTOCOL:
-    port 465 speaks TLS from the start."""
+    port 465 speaks TLS from the start. MAIN_HARDCODE_PRIMARY_HOSTNAME: smtp_relay_myhostname, exim's
+    primary_hostname (the name it greets the relay with)."""
     values = [('REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS', '*')]
     if settings['tls_ca_file']:
         values.append(('REMOTE_SMTP_SMARTHOST_TLS_VERIFY_CERTIFICATES', settings['tls_ca_file']))
     if settings['port'] == TLS_PORT:
         values.append(('REMOTE_SMTP_SMARTHOST_PROTOCOL', 'smtps'))
+    if settings['myhostname']:
+        values.append(('MAIN_HARDCODE_PRIMARY_HOSTNAME', settings['myhostname']))
     return values
 
 
@@ -114,6 +117,8 @@ def plan(settings, host, users, check_mode):
                  'source': under(root, layout.TRANSPORT_FILE if split else layout.TEMPLATE),
                  'owner': owner, 'group': group, 'mode': layout.CONFIG_MODE,
                  'write': installed and not exim4.get('transport_current')}
+    # update-exim4.conf takes /etc/mailname into the configuration it builds (exim's qualify_domain).
+    mailname = mailname_plan(settings, files, root)
     credentials = credentials_plan(settings, host, users, root)
     retired = [under(root, path) for path in FORMER_CREDENTIALS if files.get(path, MISSING_FILE)['exists']]
 
@@ -131,7 +136,7 @@ def plan(settings, host, users, check_mode):
         problems.append('exim4 is not installed and smtp_relay_manage_packages is false: install exim4-daemon-light '
                         'and ca-certificates, or let the role install them.')
 
-    config_changes = bool(keys or macros['write'] or transport['write'])
+    config_changes = bool(keys or macros['write'] or transport['write'] or mailname['write'])
     changes = bool(config_changes or credentials['write'] or retired)
     manage_service = bool(settings['manage_service']) and on_host
     running, enabled = exim4.get('running'), exim4.get('enabled')
@@ -150,6 +155,7 @@ def plan(settings, host, users, check_mode):
         'configure': installed or not on_host,
         'update_conf': {'path': under(root, layout.UPDATE_CONF), 'settings': keys},
         'macros': macros,
+        'mailname': mailname,
         'transport': transport,
         'credentials': credentials,
         'retired': retired,

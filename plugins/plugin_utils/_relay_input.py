@@ -317,6 +317,11 @@ def _exim4_rules(problems, settings, mta_of):
         problems.append('smtp_relay_tls_ca_file cannot be used with exim4 (%s): %s holds a "$" or a backslash, which '
                         'exim would expand in tls_verify_certificates. Move the CA file to a path without them.'
                         % (mta_of, shown(settings['tls_ca_file'])))
+    # exim's primary_hostname comes from a macro, which exim expands: a host name only.
+    if settings['myhostname'] and not HOST_PATTERN.match(settings['myhostname']):
+        problems.append('smtp_relay_myhostname must be a host name with exim4 (%s), not %s: letters, digits, "-" and '
+                        '".", for example mail1.example.com, or leave it empty.'
+                        % (mta_of, shown(settings['myhostname'])))
 
 
 def _nullmailer_rules(problems, settings, mta_of):

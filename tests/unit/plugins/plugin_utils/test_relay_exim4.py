@@ -6,6 +6,8 @@
 """The exim4 plan of one host: the macros and the transport close exim's bounce traps, passwd.client is keyed as
 exim looks it up, the host's local delivery stays, and a converged host has no step."""
 
+import hashlib
+
 import pytest
 
 from ansible_collections.sendclean.mta.plugins.plugin_utils._relay_exim4 import macro_lines, macro_values, update_conf_keys
@@ -91,6 +93,24 @@ def test_port_465_speaks_tls_from_the_start():
     assert not any('PROTOCOL' in line for line in macro_lines(settings()))
 
 
+def test_myhostname_is_exim_s_primary_hostname_only_when_set():
+    """update-exim4.conf defines MAIN_HARDCODE_PRIMARY_HOSTNAME itself with dc_minimaldns: the role's redefines it."""
+    assert ('MAIN_HARDCODE_PRIMARY_HOSTNAME', 'mail1.example.test') in macro_values(
+        settings(myhostname='mail1.example.test'))
+    assert not any('PRIMARY_HOSTNAME' in line for line in macro_lines(settings()))
+    planned = plan(settings(myhostname='mail1.example.test'), facts=converged())
+    assert (planned['macros']['write'], planned['update_needed']) == (True, True)
+
+
+def test_mailname_is_written_and_built_into_the_configuration_only_when_set():
+    """update-exim4.conf takes /etc/mailname into what it builds (qualify_domain): a new mailname builds again."""
+    planned = plan(settings(mailname='example.test'), facts=converged())
+    assert planned['mailname'] == {'path': '/etc/mailname', 'mode': '0644', 'owner': 'root', 'group': 'root',
+                                   'content': 'example.test\n', 'write': True}
+    assert (planned['steps_needed'], planned['update_needed']) == (True, True)
+    assert plan(facts=converged())['mailname'] == dict(planned['mailname'], content=None, write=False)
+
+
 @pytest.mark.parametrize('split, path, source', [
     (False, '/etc/exim4/exim4.conf.template', '/etc/exim4/exim4.conf.template'),
     (True, '/etc/exim4/conf.d/transport/30_exim4-config_remote_smtp_smarthost.rul',
@@ -143,6 +163,14 @@ def test_a_converged_host_has_no_step(split):
     assert (planned['steps_needed'], planned['changes'], planned['update_needed'], planned['update_conf']['settings'],
             planned['macros']['write'], planned['transport']['write'], planned['credentials']['write']) == (
         False, False, False, [], False, False, False)
+
+
+def test_a_host_with_the_role_s_mailname_has_no_step():
+    the_settings = settings(mailname='example.test', myhostname='mail1.example.test')
+    written = {'exists': True, 'checksum': hashlib.sha1(b'example.test\n').hexdigest(), 'mode': '0644',
+               'owner': 'root', 'group': 'root'}
+    planned = plan(the_settings, facts=converged(macros=macro_lines(the_settings), files={'etc/mailname': written}))
+    assert (planned['steps_needed'], planned['mailname']['write']) == (False, False)
 
 
 def test_a_rotation_writes_passwd_client_only():

@@ -422,8 +422,16 @@ def test_what_exim4_cannot_do_is_refused_naming_it_and_postfix(checked, values, 
     assert 'smtp_relay_mta=postfix' in problems[0] or 'tls_ca_file' in problems[0]
 
 
+@pytest.mark.parametrize('myhostname', ['mail 1.example.test', '${run{/bin/true}}', 'mail1.example.test\\'])
+def test_exim4_takes_a_host_name_only_for_myhostname(checked, myhostname):
+    """exim expands its primary_hostname macro."""
+    problems = checked(mta='exim4', myhostname=myhostname)[1]
+    assert len(problems) == 1 and problems[0].startswith('smtp_relay_myhostname must be a host name with exim4 '
+                                                         '(smtp_relay_mta=exim4)'), problems
+
+
 @pytest.mark.parametrize('values', [{'tls_security_level': 'verify'}, {'tls_ca_file': '/etc/ssl/private-ca.pem'},
-                                    {'port': 465}])
+                                    {'port': 465}, {'myhostname': 'mail1.example.test', 'mailname': 'example.test'}])
 def test_exim4_takes_the_rest(checked, values):
     assert checked(mta='exim4', **values)[1] == []
 
