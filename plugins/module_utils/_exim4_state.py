@@ -15,7 +15,7 @@ from ansible_collections.sendclean.mta.plugins.module_utils import _exim4_layout
 from ansible_collections.sendclean.mta.plugins.module_utils._exim4_transport import (
     TransportNotFound, foreign_options, with_options,
 )
-from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import under
+from ansible_collections.sendclean.mta.plugins.module_utils._postfix_layout import MAILNAME, under
 
 
 def read_text(path):
@@ -94,7 +94,9 @@ def exim4_state(root, relay_host):
     source = read_text(under(root, layout.TRANSPORT_FILE if split else layout.TEMPLATE))
     target = read_text(under(root, layout.TRANSPORT_RUL)) if split else source
     current, foreign = transport_state(source, target)
-    role_files = [layout.UPDATE_CONF, layout.LOCALMACROS[split], layout.TRANSPORT_RUL if split else layout.TEMPLATE]
+    # Every file the role writes that update-exim4.conf reads (/etc/mailname: ETC_MAILNAME, the qualify_domain).
+    role_files = [layout.UPDATE_CONF, layout.LOCALMACROS[split], layout.TRANSPORT_RUL if split else layout.TEMPLATE,
+                  MAILNAME]
     return {
         'split': split,
         'update_conf': dict((name, value) for name, value in update_conf.items() if name.startswith('dc_')),
