@@ -9,7 +9,7 @@ daemons and ssh (1.07 times as long beside the other as alone); the integration 
 times as long), and two lanes still finish them in 651 s instead of 877 s one after the other.
 
 integration: the targets named, in one lane; or every target in two lanes, --second-lane naming the targets of the
-second: the first runs all the others, so that no target is ever left out.
+second: the first runs all the others, so that no target is ever left out (without --second-lane, one lane).
 platforms: the smtp_relay_platforms target once per Debian release, a lane each. The releases' roots share this
 host's network namespace: sshd and the test relays take free ports, and exim4's daemon, which must listen on port
 25, gets 127.0.0.<25 + the release's place in --releases> (smtp_relay_platforms_slot).
@@ -50,9 +50,9 @@ class AuditLane(Lane):
 def integration_lanes(args):
     """The lanes of `make integration`."""
     destructive = ['--allow-destructive'] if args.allow_destructive else []
-    if args.targets:
-        return [AuditLane('integration', 'integration %s' % ' '.join(args.targets), destructive + args.targets,
-                          args.python)]
+    if args.targets or not args.second_lane:
+        return [AuditLane('integration', 'integration %s' % (' '.join(args.targets) or 'of every target'),
+                          destructive + args.targets, args.python)]
     excluded = [option for target in args.second_lane for option in ('--exclude', target)]
     return [AuditLane('integration-a', 'integration: every target but %s' % ', '.join(args.second_lane),
                       destructive + excluded, args.python),
