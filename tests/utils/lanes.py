@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 # The lines of a failed lane's log shown again after the summary.
 FAILURE_TAIL = 60
+# The user's ssh key pair of ansible-test, made on its first run.
+ANSIBLE_TEST_KEY = os.path.expanduser(os.path.join('~', '.ansible', 'test', 'id_rsa'))
 STDOUT_LOCK = threading.Lock()
 
 
@@ -73,8 +75,25 @@ class Lane:
         print('\n'.join(lines[-FAILURE_TAIL:]))
 
 
+def make_ansible_test_key():
+    """Make ansible-test's ssh key pair of the user, as ansible-test does, unless both files exist.
+
+    ansible-test makes it on its first run, locked only within its own process: on a fresh machine the lanes' runs
+    race for it, and one fails (ssh-keygen finds the other's file and asks "Overwrite (y/n)?"). A pair left half made
+    by a killed run is made again.
+    """
+    if os.path.isfile(ANSIBLE_TEST_KEY) and os.path.isfile(ANSIBLE_TEST_KEY + '.pub'):
+        return
+    os.makedirs(os.path.dirname(ANSIBLE_TEST_KEY), exist_ok=True)
+    for path in (ANSIBLE_TEST_KEY, ANSIBLE_TEST_KEY + '.pub'):
+        if os.path.exists(path):
+            os.remove(path)
+    subprocess.run(['ssh-keygen', '-m', 'PEM', '-q', '-t', 'rsa', '-N', '', '-f', ANSIBLE_TEST_KEY], check=True)
+
+
 def run_side_by_side(lanes, steps_of):
-    """Run steps_of(lane) in every lane that has not failed yet, all lanes at once."""
+    """Run steps_of(lane) in every lane that has not failed yet, all lanes at once (each lane runs ansible-test)."""
+    make_ansible_test_key()
     ready = [lane for lane in lanes if lane.failure is None]
     if ready:
         with ThreadPoolExecutor(max_workers=len(ready)) as pool:
